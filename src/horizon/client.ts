@@ -1,0 +1,268 @@
+import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
+import type { RouteTemplate } from '../shared/routes.ts';
+import { HorizonApiError, type HorizonApiErrorDetails } from './horizon-api-error.ts';
+import { parseUpstreamJson } from './json.ts';
+import { redact } from './redact.ts';
+
+/** How to reach Meta's server-to-server API and with which app credentials. */
+export interface HorizonClientOptions {
+  /** Base URL of the API. Default `https://graph.oculus.com`; the emulator's URL in local runs. */
+  baseUrl?: string;
+  /** The app id from the developer dashboard (numeric string). */
+  appId: string;
+  /** The app secret. Only ever sent in the `Authorization` header, never in a URL. */
+  appSecret: string;
+  /** Maximum concurrent connections to the API. Default 32. */
+  connections?: number;
+  /** Milliseconds to wait for response headers, and again for the body. Default 10 000. */
+  timeoutMs?: number;
+  /** Dispatcher to use instead of the client's own pool (unit tests with `MockAgent`). */
+  dispatcher?: Dispatcher;
+}
+
+/** Parameter values sent upstream; `undefined` ones are left out. */
+export type UpstreamParams = Record<string, string | number | boolean | undefined>;
+
+/** One upstream call, described by its route template and its concrete path. */
+export interface UpstreamCall {
+  /** Route template, used in errors and metrics instead of the URL. */
+  route: RouteTemplate;
+  method: 'GET' | 'POST' | 'DELETE';
+  /** Concrete path, ids already substituted and encoded: `/123/achievements`. */
+  path: string;
+  /** Query parameters (GET, DELETE) or form-encoded body (POST). */
+  params?: UpstreamParams;
+  /** A player's user access token: the call acts as that user instead of as the app. */
+  userToken?: string;
+  /** Raw query string to send as is (for following `paging.next`); replaces `params`. */
+  rawQuery?: string;
+}
+
+const DEFAULTS = { baseUrl: 'https://graph.oculus.com', connections: 32, timeoutMs: 10_000 };
+
+/**
+ * The only code that talks to Meta's S2S API: authentication, encoding, timeouts, JSON parsing
+ * without int64 loss, and turning every failure into a secret-free `HorizonApiError`. The typed
+ * endpoint functions in `./endpoints/` build on `call`.
+ */
+export class HorizonClient {
+  readonly appId: string;
+  /** Origin + path prefix of the API, without a trailing slash. */
+  readonly baseUrl: URL;
+  readonly #appToken: string;
+  readonly #timeoutMs: number;
+  readonly #dispatcher: Dispatcher;
+  readonly #ownsDispatcher: boolean;
+  readonly #secrets: string[];
+
+  constructor(options: HorizonClientOptions) {
+    if (!/^\d{1,20}$/.test(options.appId ?? '')) {
+      throw new TypeError('HorizonClient: appId must be the numeric app id from the developer dashboard');
+    }
+    if (typeof options.appSecret !== 'string' || options.appSecret.length === 0) {
+      throw new TypeError('HorizonClient: appSecret must be a non-empty string');
+    }
+    const baseUrl = new URL(options.baseUrl ?? DEFAULTS.baseUrl);
+    if (baseUrl.protocol !== 'https:' && baseUrl.protocol !== 'http:') {
+      throw new TypeError(`HorizonClient: baseUrl must be http(s), got ${baseUrl.protocol}`);
+    }
+    baseUrl.pathname = baseUrl.pathname.replace(/\/+$/, '');
+    this.baseUrl = baseUrl;
+    this.appId = options.appId;
+    this.#appToken = `OC|${options.appId}|${options.appSecret}`;
+    this.#secrets = [options.appSecret, this.#appToken];
+    this.#timeoutMs = positive(options.timeoutMs, 'timeoutMs') ?? DEFAULTS.timeoutMs;
+    const connections = positive(options.connections, 'connections') ?? DEFAULTS.connections;
+    this.#ownsDispatcher = options.dispatcher === undefined;
+    this.#dispatcher =
+      options.dispatcher ??
+      new Pool(baseUrl.origin, { connections, keepAliveTimeout: 30_000, pipelining: 1 });
+  }
+
+  /** Makes one call and returns the parsed JSON body of a successful answer. */
+  async call(call: UpstreamCall): Promise<Record<string, unknown>> {
+    const token = call.userToken ?? this.#appToken;
+    const secrets = call.userToken ? [...this.#secrets, call.userToken] : this.#secrets;
+    const query = call.rawQuery ?? (call.method === 'POST' ? '' : encodeParams(call.params));
+    const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: 'application/json' };
+    let body: string | undefined;
+    if (call.method === 'POST') {
+      body = encodeParams(call.params);
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+    }
+    let response: Dispatcher.ResponseData;
+    let text: string;
+    try {
+      response = await this.#dispatcher.request({
+        origin: this.baseUrl.origin,
+        method: call.method,
+        path: `${this.baseUrl.pathname}${call.path}${query ? `?${query}` : ''}`,
+        headers,
+        body,
+        headersTimeout: this.#timeoutMs,
+        bodyTimeout: this.#timeoutMs,
+      });
+      text = await response.body.text();
+    } catch (cause) {
+      throw transportError(cause, call.route, secrets);
+    }
+    return interpretResponse(response.statusCode, response.headers, text, call.route, secrets);
+  }
+
+  /**
+   * Follows a `paging.next` / `paging.previous` URL. It must point at the configured API host;
+   * the `access_token` it carries (the real API puts one there) is dropped, and our own
+   * credentials go in the header as for every call.
+   */
+  async follow(url: string, route: RouteTemplate, userToken?: string): Promise<Record<string, unknown>> {
+    let next: URL;
+    try {
+      next = new URL(url);
+    } catch {
+      throw new HorizonApiError('Paging URL is not a valid URL', {
+        kind: 'invalid_response',
+        endpoint: route,
+        transient: false,
+      });
+    }
+    if (next.origin !== this.baseUrl.origin || !next.pathname.startsWith(this.baseUrl.pathname)) {
+      throw new HorizonApiError(`Refusing to follow a paging URL to another host (${next.host})`, {
+        kind: 'invalid_response',
+        endpoint: route,
+        transient: false,
+      });
+    }
+    next.searchParams.delete('access_token');
+    return this.call({
+      route,
+      method: 'GET',
+      path: next.pathname.slice(this.baseUrl.pathname.length),
+      rawQuery: next.searchParams.toString(),
+      userToken,
+    });
+  }
+
+  /** Removes the app secret and any tokens from a text before it leaves the client. */
+  redact(text: string): string {
+    return redact(text, this.#secrets);
+  }
+
+  /** Closes the connection pool (when the client created it). */
+  async close(): Promise<void> {
+    if (this.#ownsDispatcher) await this.#dispatcher.close();
+  }
+
+  /** Keeps the token out of `console.log(client)` and `util.inspect`. */
+  toJSON(): { appId: string; baseUrl: string } {
+    return { appId: this.appId, baseUrl: this.baseUrl.href };
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `HorizonClient { appId: '${this.appId}', baseUrl: '${this.baseUrl.href}' }`;
+  }
+}
+
+function encodeParams(params: UpstreamParams | undefined): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params ?? {})) {
+    if (value !== undefined) search.set(key, String(value));
+  }
+  return search.toString();
+}
+
+function positive(value: number | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isInteger(value) || value <= 0) {
+    throw new TypeError(`HorizonClient: ${name} must be a positive integer, got ${String(value)}`);
+  }
+  return value;
+}
+
+/** Turns an answer into its JSON body, or throws the `HorizonApiError` it describes. */
+function interpretResponse(
+  status: number,
+  headers: Dispatcher.ResponseData['headers'],
+  text: string,
+  route: RouteTemplate,
+  secrets: string[],
+): Record<string, unknown> {
+  const retryAfterMs = parseRetryAfter(headers['retry-after']);
+  let json: unknown;
+  try {
+    json = parseUpstreamJson(text);
+  } catch {
+    json = undefined;
+  }
+  const envelope = isObject(json) && isObject(json.error) ? json.error : undefined;
+  if (status >= 200 && status < 300 && isObject(json) && !envelope) return json;
+
+  const base: Pick<HorizonApiErrorDetails, 'endpoint' | 'status' | 'retryAfterMs'> = {
+    endpoint: route,
+    status,
+    retryAfterMs,
+  };
+  const statusTransient = status >= 500 || status === 429;
+  if (!envelope) {
+    const what = json === undefined ? 'a body that is not JSON' : 'an unexpected JSON body';
+    return raise(
+      new HorizonApiError(`${route} answered HTTP ${status} with ${what}`, {
+        ...base,
+        kind: status >= 200 && status < 300 ? 'invalid_response' : 'api',
+        transient: statusTransient,
+      }),
+    );
+  }
+  const code = typeof envelope.code === 'number' ? envelope.code : undefined;
+  const message = typeof envelope.message === 'string' ? envelope.message : `HTTP ${status}`;
+  return raise(
+    new HorizonApiError(redact(`${route}: ${message}`, secrets), {
+      ...base,
+      kind: 'api',
+      code,
+      subcode: typeof envelope.error_subcode === 'number' ? envelope.error_subcode : undefined,
+      type: typeof envelope.type === 'string' ? envelope.type : undefined,
+      fbtraceId: typeof envelope.fbtrace_id === 'string' ? envelope.fbtrace_id : undefined,
+      errorData: isObject(envelope.error_data) ? scrubObject(envelope.error_data, secrets) : undefined,
+      transient: envelope.is_transient === true || statusTransient || code === 1 || code === 2,
+    }),
+  );
+}
+
+function transportError(cause: unknown, route: RouteTemplate, secrets: string[]): HorizonApiError {
+  const code = (cause as { code?: string } | undefined)?.code;
+  const timeout =
+    cause instanceof undiciErrors.HeadersTimeoutError ||
+    cause instanceof undiciErrors.BodyTimeoutError ||
+    cause instanceof undiciErrors.ConnectTimeoutError ||
+    code === 'ETIMEDOUT';
+  const detail = cause instanceof Error ? cause.message : String(cause);
+  return new HorizonApiError(
+    redact(`${route}: ${timeout ? 'timed out' : 'connection failed'} (${detail})`, secrets),
+    {
+      kind: timeout ? 'timeout' : 'network',
+      endpoint: route,
+      transient: true,
+    },
+  );
+}
+
+/** `Retry-After` as delta-seconds or an HTTP date, in milliseconds. */
+function parseRetryAfter(value: string | string[] | undefined): number | undefined {
+  const raw = Array.isArray(value) ? value[0] : value;
+  if (!raw) return undefined;
+  if (/^\d+$/.test(raw.trim())) return Number(raw.trim()) * 1000;
+  const date = Date.parse(raw);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+function scrubObject(data: Record<string, unknown>, secrets: string[]): Record<string, unknown> {
+  return JSON.parse(redact(JSON.stringify(data), secrets)) as Record<string, unknown>;
+}
+
+function raise(error: HorizonApiError): never {
+  throw error;
+}
+
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,235 @@
+import { ROUTES } from '../../shared/routes.ts';
+import type { HorizonClient } from '../client.ts';
+import { buildFields } from '../fields.ts';
+import type { Int64String } from '../int64.ts';
+import { allRows } from '../paging.ts';
+import { read, seg } from '../read-fields.ts';
+
+export type AchievementType = 'SIMPLE' | 'COUNT' | 'BITFIELD';
+export type AchievementWritePolicy = 'CLIENT_AUTHORITATIVE' | 'SERVER_AUTHORITATIVE';
+
+/** An achievement as defined for the app (`achievement_definitions`). Unset fields are absent. */
+export interface AchievementDefinition {
+  id: string;
+  apiName: string;
+  achievementType?: AchievementType;
+  writePolicy?: AchievementWritePolicy;
+  /** COUNT: count to reach; BITFIELD: bits to set. */
+  target?: Int64String;
+  bitfieldLength?: number;
+  isArchived?: boolean;
+  title?: string;
+  description?: string;
+  unlockedDescriptionOverride?: string;
+  isSecret?: boolean;
+  lockedImageUri?: string;
+  unlockedImageUri?: string;
+}
+
+/** One user's progress on one achievement (`/{user_id}/achievements`). */
+export interface AchievementProgress {
+  id: string;
+  apiName: string;
+  isUnlocked: boolean;
+  /** Unix seconds; absent or 0 while locked. */
+  unlockTime?: number;
+  countProgress?: Int64String;
+  bitfieldProgress?: string;
+  /** The definition fields the progress read asked for. */
+  definition?: Pick<AchievementDefinition, 'apiName' | 'achievementType' | 'target' | 'bitfieldLength'>;
+}
+
+/** Result of a progress write. */
+export interface AchievementWriteResult {
+  id?: string;
+  apiName: string;
+  /** True only on the call that unlocked the achievement. */
+  justUnlocked: boolean;
+}
+
+/** Fields of a definition to create or update (upsert keyed by `apiName`). */
+export interface AchievementDefinitionInput {
+  apiName: string;
+  achievementType: AchievementType;
+  writePolicy: AchievementWritePolicy;
+  target?: Int64String;
+  bitfieldLength?: number;
+  isArchived?: boolean;
+  title: string;
+  description: string;
+  unlockedDescriptionOverride?: string;
+  isSecret?: boolean;
+}
+
+const DEFINITION_FIELDS = buildFields([
+  'api_name',
+  'achievement_type',
+  'achievement_write_policy',
+  'target',
+  'bitfield_length',
+  'is_archived',
+  'title',
+  'description',
+  'unlocked_description_override',
+  'is_secret',
+  'locked_image_uri',
+  'unlocked_image_uri',
+]);
+
+const PROGRESS_FIELDS = buildFields([
+  'id',
+  'is_unlocked',
+  'unlock_time',
+  'count_progress',
+  'bitfield_progress',
+  { definition: ['api_name', 'achievement_type', 'target', 'bitfield_length'] },
+]);
+
+/** `GET /{app_id}/achievement_definitions`: all definitions, or those named; every page. */
+export async function getAchievementDefinitions(
+  client: HorizonClient,
+  options: { apiNames?: readonly string[]; includeArchived?: boolean } = {},
+): Promise<AchievementDefinition[]> {
+  const rows = await allRows(client, {
+    route: ROUTES.achievementDefinitionsRead,
+    method: 'GET',
+    path: `/${seg(client.appId)}/achievement_definitions`,
+    params: {
+      api_names: options.apiNames ? JSON.stringify(options.apiNames) : undefined,
+      include_archived: options.includeArchived,
+      fields: DEFINITION_FIELDS,
+    },
+  });
+  return rows.flatMap((row) => {
+    const definition = toDefinition(row);
+    return definition ? [definition] : [];
+  });
+}
+
+/** `POST /{app_id}/achievement_definitions`: creates or updates by `apiName`; returns its id. */
+export async function upsertAchievementDefinition(
+  client: HorizonClient,
+  input: AchievementDefinitionInput,
+): Promise<{ id: string }> {
+  const body = await client.call({
+    route: ROUTES.achievementDefinitionsUpsert,
+    method: 'POST',
+    path: `/${seg(client.appId)}/achievement_definitions`,
+    params: {
+      api_name: input.apiName,
+      achievement_type: input.achievementType,
+      achievement_write_policy: input.writePolicy,
+      target: input.target,
+      bitfield_length: input.bitfieldLength,
+      is_archived: input.isArchived,
+      title: input.title,
+      description: input.description,
+      unlocked_description_override: input.unlockedDescriptionOverride,
+      is_secret: input.isSecret,
+    },
+  });
+  return { id: read.string(body, 'id') ?? '' };
+}
+
+/** `GET /{user_id}/achievements`: one user's progress (touched achievements), every page. */
+export async function getUserAchievements(
+  client: HorizonClient,
+  options: { userId: string; apiNames?: readonly string[] },
+): Promise<AchievementProgress[]> {
+  const rows = await allRows(client, {
+    route: ROUTES.userAchievementsRead,
+    method: 'GET',
+    path: `/${seg(options.userId)}/achievements`,
+    params: {
+      api_names: options.apiNames ? JSON.stringify(options.apiNames) : undefined,
+      fields: PROGRESS_FIELDS,
+    },
+  });
+  return rows.flatMap((row) => {
+    const definition = toDefinition(read.object(row, 'definition') ?? {});
+    const apiName = definition?.apiName ?? read.string(row, 'api_name');
+    if (!apiName) return [];
+    return [
+      {
+        id: read.string(row, 'id') ?? '',
+        apiName,
+        isUnlocked: read.boolean(row, 'is_unlocked') ?? false,
+        unlockTime: read.number(row, 'unlock_time'),
+        countProgress: read.int64(row, 'count_progress'),
+        bitfieldProgress: read.string(row, 'bitfield_progress'),
+        definition,
+      },
+    ];
+  });
+}
+
+/**
+ * `POST /{user_id}/achievements`: one progress write. Exactly one of `forceUnlock`, `addCount`
+ * (COUNT only, additive) or `addBits` (BITFIELD only, OR-merged) is expected.
+ */
+export async function writeAchievementProgress(
+  client: HorizonClient,
+  options: {
+    userId: string;
+    apiName: string;
+    forceUnlock?: boolean;
+    addCount?: Int64String;
+    addBits?: string;
+  },
+): Promise<AchievementWriteResult> {
+  const body = await client.call({
+    route: ROUTES.userAchievementsWrite,
+    method: 'POST',
+    path: `/${seg(options.userId)}/achievements`,
+    params: {
+      api_name: options.apiName,
+      force_unlock: options.forceUnlock,
+      add_count: options.addCount,
+      add_bits: options.addBits,
+    },
+  });
+  return {
+    id: read.string(body, 'id'),
+    apiName: read.string(body, 'api_name') ?? options.apiName,
+    justUnlocked: read.boolean(body, 'just_unlocked') ?? false,
+  };
+}
+
+/** `POST /achievement_remove_all`: removes all of one user's progress in this app. */
+export async function removeAllAchievements(
+  client: HorizonClient,
+  options: { userId: string },
+): Promise<boolean> {
+  const body = await client.call({
+    route: ROUTES.achievementRemoveAll,
+    method: 'POST',
+    path: '/achievement_remove_all',
+    params: { user_id: options.userId },
+  });
+  return read.success(body);
+}
+
+function toDefinition(row: Record<string, unknown>): AchievementDefinition | undefined {
+  const apiName = read.string(row, 'api_name');
+  if (!apiName) return undefined;
+  return {
+    id: read.string(row, 'id') ?? '',
+    apiName,
+    achievementType: upper(read.string(row, 'achievement_type')) as AchievementType | undefined,
+    writePolicy: read.string(row, 'achievement_write_policy') as AchievementWritePolicy | undefined,
+    target: read.int64(row, 'target'),
+    bitfieldLength: read.number(row, 'bitfield_length'),
+    isArchived: read.boolean(row, 'is_archived'),
+    title: read.string(row, 'title'),
+    description: read.string(row, 'description'),
+    unlockedDescriptionOverride: read.string(row, 'unlocked_description_override'),
+    isSecret: read.boolean(row, 'is_secret'),
+    lockedImageUri: read.string(row, 'locked_image_uri'),
+    unlockedImageUri: read.string(row, 'unlocked_image_uri'),
+  };
+}
+
+/** The old docs used lowercase type names; normalise. */
+function upper(value: string | undefined): string | undefined {
+  return value?.toUpperCase();
+}

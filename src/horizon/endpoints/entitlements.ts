@@ -1,0 +1,176 @@
+import { ROUTES } from '../../shared/routes.ts';
+import type { HorizonClient } from '../client.ts';
+import { buildFields } from '../fields.ts';
+import { allRows } from '../paging.ts';
+import { read, seg } from '../read-fields.ts';
+
+export type ProductType = 'DURABLE' | 'CONSUMABLE' | 'SUBSCRIPTION';
+
+/** Who the entitlement call is about: the app acting for `userId`, or the player's own token. */
+export type EntitlementSubject =
+  { userId: string; userToken?: undefined } | { userToken: string; userId?: undefined };
+
+/** An item a user owns (`viewer_purchases` row). */
+export interface Purchase {
+  id: string;
+  sku: string;
+  itemId?: string;
+  /** Unix seconds. */
+  grantTime?: number;
+  /** Unix seconds; 0 or absent means it never expires. */
+  expirationTime?: number;
+}
+
+/** A price as the catalog gives it. */
+export interface Price {
+  currency?: string;
+  /** 1199 means 11.99. */
+  amountInHundredths?: number;
+  /** Display string, e.g. `$11.99`. */
+  formatted?: string;
+}
+
+/** One row of the app's catalog (`available_purchases`). */
+export interface CatalogItem {
+  sku: string;
+  /** Not documented for S2S; present when the API (or the emulator) gives it. */
+  type?: ProductType;
+  name?: string;
+  description?: string;
+  price?: Price;
+  /** Subscription term of a `<SKU>:SUBSCRIPTION__<TERM>` row's paid offer. */
+  subscriptionTerm?: string;
+}
+
+/** Answer of `verify_entitlement`. A non-owner is `{ owned: false }`, not an error. */
+export interface EntitlementCheck {
+  owned: boolean;
+  /** Unix seconds, when owned and the API says. */
+  grantTime?: number;
+}
+
+const PRICE = ['currency', 'amount_in_hundredths', 'formatted'];
+const PURCHASE_FIELDS = buildFields(['id', 'grant_time', 'expiration_time', { item: ['id', 'sku'] }]);
+const CATALOG_FIELDS = buildFields([
+  'sku',
+  'type',
+  { current_offer: ['name', 'description', { price: PRICE }] },
+  { billing_plans: [{ paid_offer: ['name', 'description', 'subscription_term', { price: PRICE }] }] },
+]);
+
+/**
+ * `POST /{app_id}/verify_entitlement`: does the user own `sku` (or, without `sku`, the app
+ * itself)? HTTP 200 `{"success":false}` is a plain "no".
+ */
+export async function verifyEntitlement(
+  client: HorizonClient,
+  options: EntitlementSubject & { sku?: string },
+): Promise<EntitlementCheck> {
+  const body = await client.call({
+    route: ROUTES.verifyEntitlement,
+    method: 'POST',
+    path: `/${seg(client.appId)}/verify_entitlement`,
+    params: { user_id: options.userId, sku: options.sku },
+    userToken: options.userToken,
+  });
+  const owned = read.success(body);
+  return owned ? { owned, grantTime: read.number(body, 'grant_time') } : { owned };
+}
+
+/** `POST /{app_id}/consume_entitlement`: uses up one consumable. */
+export async function consumeEntitlement(
+  client: HorizonClient,
+  options: EntitlementSubject & { sku: string },
+): Promise<boolean> {
+  const body = await client.call({
+    route: ROUTES.consumeEntitlement,
+    method: 'POST',
+    path: `/${seg(client.appId)}/consume_entitlement`,
+    params: { user_id: options.userId, sku: options.sku },
+    userToken: options.userToken,
+  });
+  return read.success(body);
+}
+
+/** `GET /{app_id}/viewer_purchases`: everything the user owns (durables, unconsumed consumables). */
+export async function getViewerPurchases(
+  client: HorizonClient,
+  options: EntitlementSubject,
+): Promise<Purchase[]> {
+  const rows = await allRows(client, {
+    route: ROUTES.viewerPurchases,
+    method: 'GET',
+    path: `/${seg(client.appId)}/viewer_purchases`,
+    params: { user_id: options.userId, fields: PURCHASE_FIELDS, limit: 200 },
+    userToken: options.userToken,
+  });
+  return rows.flatMap((row) => {
+    const item = read.object(row, 'item') ?? {};
+    const sku = read.string(item, 'sku');
+    if (!sku) return [];
+    return [
+      {
+        id: read.string(row, 'id') ?? '',
+        sku,
+        itemId: read.string(item, 'id'),
+        grantTime: read.number(row, 'grant_time'),
+        expirationTime: read.number(row, 'expiration_time'),
+      },
+    ];
+  });
+}
+
+/** `POST /{app_id}/refund_iap_entitlement`: refunds a durable or unconsumed consumable. */
+export async function refundEntitlement(
+  client: HorizonClient,
+  options: { userId: string; sku: string; reason: string },
+): Promise<boolean> {
+  const body = await client.call({
+    route: ROUTES.refundEntitlement,
+    method: 'POST',
+    path: `/${seg(client.appId)}/refund_iap_entitlement`,
+    params: { user_id: options.userId, sku: options.sku, reason: options.reason },
+  });
+  return read.success(body);
+}
+
+/** `GET /application/available_purchases`: the app's catalog (with the app token: everything). */
+export async function getAvailablePurchases(
+  client: HorizonClient,
+  options: { userToken?: string } = {},
+): Promise<CatalogItem[]> {
+  const rows = await allRows(client, {
+    route: ROUTES.availablePurchases,
+    method: 'GET',
+    path: '/application/available_purchases',
+    params: { fields: CATALOG_FIELDS },
+    userToken: options.userToken,
+  });
+  return rows.flatMap((row) => {
+    const sku = read.string(row, 'sku');
+    if (!sku) return [];
+    const offer = read.object(row, 'current_offer');
+    const plans = row.billing_plans;
+    const paid = Array.isArray(plans) && isRecord(plans[0]) ? read.object(plans[0], 'paid_offer') : undefined;
+    const source = offer ?? paid ?? {};
+    const price = read.object(source, 'price');
+    return [
+      {
+        sku,
+        type: read.string(row, 'type') as ProductType | undefined,
+        name: read.string(source, 'name'),
+        description: read.string(source, 'description'),
+        price: price && {
+          currency: read.string(price, 'currency'),
+          amountInHundredths: read.number(price, 'amount_in_hundredths'),
+          formatted: read.string(price, 'formatted'),
+        },
+        subscriptionTerm: paid ? read.string(paid, 'subscription_term') : undefined,
+      },
+    ];
+  });
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}

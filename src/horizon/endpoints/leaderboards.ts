@@ -1,0 +1,286 @@
+import { ROUTES } from '../../shared/routes.ts';
+import type { HorizonClient } from '../client.ts';
+import { buildFields } from '../fields.ts';
+import type { Int64String } from '../int64.ts';
+import { allRows, pages, readPage } from '../paging.ts';
+import { read, seg } from '../read-fields.ts';
+import { toUser, type HorizonUser } from './users.ts';
+
+export type SortOrder = 'HIGHER_IS_BETTER' | 'LOWER_IS_BETTER';
+export type LeaderboardWritePolicy = 'CLIENT_AUTHORITATIVE' | 'SERVER_AUTHORITATIVE';
+export type LeaderboardFilter = 'NONE' | 'FRIENDS' | 'USER_IDS';
+export type LeaderboardStartAt = 'TOP' | 'VIEWER' | 'VIEWER_OR_TOP' | 'OFFSET';
+
+/** A leaderboard's metadata (`/{app_id}/leaderboards` row). */
+export interface Leaderboard {
+  id: string;
+  apiName?: string;
+  title?: string;
+  sortOrder?: SortOrder;
+  entryWritePolicy?: LeaderboardWritePolicy;
+  entryCount?: Int64String;
+  /** Unix seconds; absent or 0 means unbounded. */
+  earliestAllowedEntryTime?: number;
+  latestAllowedEntryTime?: number;
+}
+
+/** One player's entry on a leaderboard. */
+export interface LeaderboardEntry {
+  /** Entry id (used to delete the entry). */
+  id: string;
+  rank: number;
+  score: Int64String;
+  /** Unix seconds. */
+  timestamp?: number;
+  extraDataBase64?: string;
+  supplementaryMetric?: Int64String;
+  user: HorizonUser;
+}
+
+/** One page of entries. */
+export interface LeaderboardEntriesPage {
+  entries: LeaderboardEntry[];
+  /** `summary.total_count` (asked for with `summary`). */
+  totalCount?: Int64String;
+  /** Cursor for the next page, when there is one. */
+  after?: string;
+  hasNextPage: boolean;
+}
+
+/** Which entries to read: see `leaderboard_entries` in the reference. */
+export interface LeaderboardEntriesQuery {
+  apiName: string;
+  filter?: LeaderboardFilter;
+  /** With `filter: 'USER_IDS'`. */
+  userIds?: readonly string[];
+  startAt?: LeaderboardStartAt;
+  /** With `startAt: 'OFFSET'`: 0-based position of the first entry. */
+  offset?: number;
+  limit?: number;
+  summary?: boolean;
+  after?: string;
+  before?: string;
+  /** The player's token: required by FRIENDS and the VIEWER starts. */
+  userToken?: string;
+}
+
+/** Fields of a leaderboard to create or update (upsert keyed by `apiName`). */
+export interface LeaderboardInput {
+  apiName: string;
+  sortOrder?: SortOrder;
+  entryWritePolicy?: LeaderboardWritePolicy;
+  earliestAllowedEntryTime?: number;
+  latestAllowedEntryTime?: number;
+  /** Locale → title, e.g. `{ en_US: "Soccer" }`. */
+  titleLocaleMap?: Record<string, string>;
+}
+
+const LEADERBOARD_FIELDS = buildFields([
+  'id',
+  'api_name',
+  'title',
+  'sort_order',
+  'entry_write_policy',
+  'entry_count',
+  'earliest_allowed_entry_time',
+  'latest_allowed_entry_time',
+]);
+
+const ENTRY_FIELDS = buildFields([
+  'id',
+  'rank',
+  'score',
+  'timestamp',
+  'extra_data_base64',
+  { supplementary_metric: ['id', 'metric'] },
+  { user: ['id', 'alias', 'display_name', 'profile_url'] },
+]);
+
+/** `GET /{app_id}/leaderboards`: every leaderboard of the app (or the one named). */
+export async function getLeaderboards(
+  client: HorizonClient,
+  options: { apiName?: string } = {},
+): Promise<Leaderboard[]> {
+  const rows = await allRows(client, {
+    route: ROUTES.leaderboardsRead,
+    method: 'GET',
+    path: `/${seg(client.appId)}/leaderboards`,
+    params: { api_name: options.apiName, fields: LEADERBOARD_FIELDS },
+  });
+  return rows.map((row) => ({
+    id: read.string(row, 'id') ?? '',
+    apiName: read.string(row, 'api_name'),
+    title: read.string(row, 'title'),
+    sortOrder: read.string(row, 'sort_order') as SortOrder | undefined,
+    entryWritePolicy: read.string(row, 'entry_write_policy') as LeaderboardWritePolicy | undefined,
+    entryCount: read.int64(row, 'entry_count'),
+    earliestAllowedEntryTime: read.number(row, 'earliest_allowed_entry_time'),
+    latestAllowedEntryTime: read.number(row, 'latest_allowed_entry_time'),
+  }));
+}
+
+/** `POST /{app_id}/leaderboards`: creates or updates by `apiName`; returns its id. */
+export async function upsertLeaderboard(
+  client: HorizonClient,
+  input: LeaderboardInput,
+): Promise<{ id: string }> {
+  const body = await client.call({
+    route: ROUTES.leaderboardsUpsert,
+    method: 'POST',
+    path: `/${seg(client.appId)}/leaderboards`,
+    params: {
+      api_name: input.apiName,
+      sort_order: input.sortOrder,
+      entry_write_policy: input.entryWritePolicy,
+      earliest_allowed_entry_time: input.earliestAllowedEntryTime,
+      latest_allowed_entry_time: input.latestAllowedEntryTime,
+      title_locale_map: input.titleLocaleMap ? JSON.stringify(input.titleLocaleMap) : undefined,
+    },
+  });
+  return { id: read.string(body, 'id') ?? '' };
+}
+
+/** `DELETE /{leaderboard_id}`: deletes a leaderboard and its entries (unrecoverable). */
+export async function deleteLeaderboard(
+  client: HorizonClient,
+  options: { leaderboardId: string },
+): Promise<boolean> {
+  const body = await client.call({
+    route: ROUTES.leaderboardDelete,
+    method: 'DELETE',
+    path: `/${seg(options.leaderboardId)}`,
+  });
+  return read.success(body);
+}
+
+/** `GET /leaderboard_entries`: one page of entries. */
+export async function getLeaderboardEntriesPage(
+  client: HorizonClient,
+  query: LeaderboardEntriesQuery,
+): Promise<LeaderboardEntriesPage> {
+  const body = await client.call(entriesCall(client, query));
+  return toEntriesPage(readPage(body, ROUTES.leaderboardEntries));
+}
+
+/** `GET /leaderboard_entries`, following every page (e.g. a `USER_IDS` batch larger than a page). */
+export async function getAllLeaderboardEntries(
+  client: HorizonClient,
+  query: LeaderboardEntriesQuery,
+): Promise<LeaderboardEntry[]> {
+  const entries: LeaderboardEntry[] = [];
+  for await (const page of pages(client, entriesCall(client, query)))
+    entries.push(...toEntriesPage(page).entries);
+  return entries;
+}
+
+/**
+ * `POST /leaderboard_submit_entry`: writes a score. With the app token `userId` is required;
+ * with a player's token it must be absent. The API keeps the better score unless `forceUpdate`.
+ */
+export async function submitLeaderboardEntry(
+  client: HorizonClient,
+  options: {
+    apiName: string;
+    score: Int64String;
+    userId?: string;
+    userToken?: string;
+    extraDataBase64?: string;
+    forceUpdate?: boolean;
+    supplementaryMetric?: Int64String;
+  },
+): Promise<{ success: boolean; didUpdate: boolean }> {
+  const body = await client.call({
+    route: ROUTES.leaderboardSubmitEntry,
+    method: 'POST',
+    path: '/leaderboard_submit_entry',
+    params: {
+      api_name: options.apiName,
+      score: options.score,
+      user_id: options.userId,
+      extra_data_base64: options.extraDataBase64,
+      force_update: options.forceUpdate,
+      supplementary_metric: options.supplementaryMetric,
+    },
+    userToken: options.userToken,
+  });
+  return { success: read.success(body), didUpdate: read.boolean(body, 'did_update') ?? false };
+}
+
+/** `DELETE /{entry_id}`: deletes one entry. */
+export async function deleteLeaderboardEntry(
+  client: HorizonClient,
+  options: { entryId: string },
+): Promise<boolean> {
+  const body = await client.call({
+    route: ROUTES.leaderboardEntryDelete,
+    method: 'DELETE',
+    path: `/${seg(options.entryId)}`,
+  });
+  return read.success(body);
+}
+
+/** `POST /leaderboard_remove_all_entries`: empties a leaderboard. */
+export async function removeAllLeaderboardEntries(
+  client: HorizonClient,
+  options: { apiName: string },
+): Promise<boolean> {
+  const body = await client.call({
+    route: ROUTES.leaderboardRemoveAllEntries,
+    method: 'POST',
+    path: '/leaderboard_remove_all_entries',
+    params: { api_name: options.apiName },
+  });
+  return read.success(body);
+}
+
+function entriesCall(client: HorizonClient, query: LeaderboardEntriesQuery) {
+  return {
+    route: ROUTES.leaderboardEntries,
+    method: 'GET' as const,
+    path: '/leaderboard_entries',
+    params: {
+      api_name: query.apiName,
+      filter: query.filter,
+      user_ids: query.userIds ? JSON.stringify(query.userIds) : undefined,
+      start_at: query.startAt,
+      offset: query.offset,
+      limit: query.limit,
+      summary: query.summary,
+      after: query.after,
+      before: query.before,
+      fields: ENTRY_FIELDS,
+    },
+    userToken: query.userToken,
+  };
+}
+
+function toEntriesPage(page: ReturnType<typeof readPage>): LeaderboardEntriesPage {
+  const entries = page.rows.flatMap((row): LeaderboardEntry[] => {
+    const user = toUser(read.object(row, 'user') ?? {});
+    const rank = read.number(row, 'rank');
+    const score = read.int64(row, 'score');
+    if (!user || rank === undefined || score === undefined) return [];
+    const metric = row.supplementary_metric;
+    return [
+      {
+        id: read.string(row, 'id') ?? '',
+        rank,
+        score,
+        timestamp: read.number(row, 'timestamp'),
+        extraDataBase64: read.string(row, 'extra_data_base64'),
+        // Documented as an object `{id, metric}`; tolerate a bare value too.
+        supplementaryMetric:
+          typeof metric === 'object' && metric !== null
+            ? read.int64(metric as Record<string, unknown>, 'metric')
+            : read.int64(row, 'supplementary_metric'),
+        user,
+      },
+    ];
+  });
+  return {
+    entries,
+    totalCount: read.int64({ total_count: page.totalCount }, 'total_count'),
+    after: page.after,
+    hasNextPage: page.nextUrl !== undefined && page.rows.length > 0,
+  };
+}

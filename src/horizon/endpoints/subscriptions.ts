@@ -1,0 +1,147 @@
+import { ROUTES } from '../../shared/routes.ts';
+import type { HorizonClient } from '../client.ts';
+import { buildFields } from '../fields.ts';
+import { allRows } from '../paging.ts';
+import { read } from '../read-fields.ts';
+
+/** A price term of a subscription: `{ term, currency, price: "1.99" }`. */
+export interface SubscriptionPriceTerm {
+  /** `MONTHLY`, `ANNUAL`, ...; absent for trials. */
+  term?: string;
+  currency?: string;
+  /** Decimal string without currency symbol. */
+  price?: string;
+}
+
+/** One subscription (`application/subscriptions` row). Times are ISO-8601 strings as sent. */
+export interface Subscription {
+  id: string;
+  ownerId?: string;
+  sku: string;
+  isActive?: boolean;
+  isTrial?: boolean;
+  trialType?: 'FREE_TRIAL' | 'INTRO_OFFER';
+  periodStartTime?: string;
+  periodEndTime?: string;
+  nextRenewalTime?: string;
+  cancellationTime?: string;
+  currentPriceTerm?: SubscriptionPriceTerm;
+  nextPriceTerm?: SubscriptionPriceTerm;
+}
+
+/** Who the subscription call is about: by user id, or by alias (needs the User Profile DUC). */
+export type SubscriptionOwner =
+  { ownerId: string; ownerAlias?: undefined } | { ownerAlias: string; ownerId?: undefined };
+
+const TERM = ['term', 'currency', 'price'];
+const SUBSCRIPTION_FIELDS = buildFields([
+  'id',
+  { owner: ['id'] },
+  'sku',
+  'is_active',
+  'is_trial',
+  'trial_type',
+  'period_start_time',
+  'period_end_time',
+  'next_renewal_time',
+  'cancellation_time',
+  { current_price_term: TERM },
+  { next_price_term: TERM },
+]);
+
+/** `GET /application/subscriptions`: subscription status, filtered; every page. */
+export async function getSubscriptions(
+  client: HorizonClient,
+  options: {
+    ownerId?: string;
+    skus?: readonly string[];
+    isActive?: boolean;
+    isTrial?: boolean;
+    userToken?: string;
+  } = {},
+): Promise<Subscription[]> {
+  const rows = await allRows(client, {
+    route: ROUTES.subscriptions,
+    method: 'GET',
+    path: '/application/subscriptions',
+    params: {
+      owner_id: options.ownerId,
+      skus: options.skus?.join(','),
+      is_active: options.isActive,
+      is_trial: options.isTrial,
+      fields: SUBSCRIPTION_FIELDS,
+      limit: 200,
+    },
+    userToken: options.userToken,
+  });
+  return rows.flatMap((row) => {
+    const sku = read.string(row, 'sku');
+    if (!sku) return [];
+    return [
+      {
+        id: read.string(row, 'id') ?? '',
+        ownerId: read.string(read.object(row, 'owner') ?? {}, 'id'),
+        sku,
+        isActive: read.boolean(row, 'is_active'),
+        isTrial: read.boolean(row, 'is_trial'),
+        trialType: read.string(row, 'trial_type') as Subscription['trialType'],
+        periodStartTime: read.string(row, 'period_start_time'),
+        periodEndTime: read.string(row, 'period_end_time'),
+        nextRenewalTime: read.string(row, 'next_renewal_time'),
+        cancellationTime: read.string(row, 'cancellation_time'),
+        currentPriceTerm: toTerm(read.object(row, 'current_price_term')),
+        nextPriceTerm: toTerm(read.object(row, 'next_price_term')),
+      },
+    ];
+  });
+}
+
+/**
+ * `POST /application/cancel_subscription`: cancels at period end (irreversible through the API).
+ * `cancelReason`: 0 other/testing, 1 pricing, 2 content, 3 usage, 4 purchase by mistake, 5 technical.
+ */
+export async function cancelSubscription(
+  client: HorizonClient,
+  options: SubscriptionOwner & { sku: string; cancelReason: number },
+): Promise<boolean> {
+  const body = await client.call({
+    route: ROUTES.cancelSubscription,
+    method: 'POST',
+    path: '/application/cancel_subscription',
+    params: {
+      owner_id: options.ownerId,
+      owner_alias: options.ownerAlias,
+      sku: options.sku,
+      cancel_reason: options.cancelReason,
+    },
+  });
+  return read.success(body);
+}
+
+/** `POST /application/extend_subscription`: moves the next renewal by 1..365 days. */
+export async function extendSubscription(
+  client: HorizonClient,
+  options: SubscriptionOwner & { sku: string; numberOfDays: number },
+): Promise<boolean> {
+  const body = await client.call({
+    route: ROUTES.extendSubscription,
+    method: 'POST',
+    path: '/application/extend_subscription',
+    params: {
+      owner_id: options.ownerId,
+      owner_alias: options.ownerAlias,
+      sku: options.sku,
+      number_of_days: options.numberOfDays,
+    },
+  });
+  return read.success(body);
+}
+
+function toTerm(row: Record<string, unknown> | undefined): SubscriptionPriceTerm | undefined {
+  if (!row) return undefined;
+  return {
+    term: read.string(row, 'term'),
+    currency: read.string(row, 'currency'),
+    price: read.string(row, 'price'),
+  };
+}

@@ -1,0 +1,102 @@
+import type { RouteTemplate } from '../shared/routes.ts';
+
+/** What went wrong, from the client's point of view. */
+export type HorizonErrorKind =
+  /** The API answered with a Graph error envelope or a non-2xx status. */
+  | 'api'
+  /** The API answered 2xx/4xx/5xx but the body was not the JSON we expected. */
+  | 'invalid_response'
+  /** No answer (headers or body) within the configured timeout. */
+  | 'timeout'
+  /** The connection failed or was reset before a complete answer. */
+  | 'network';
+
+/** Everything we know about one failed upstream call. All fields are free of secrets. */
+export interface HorizonApiErrorDetails {
+  /** Failure category. */
+  kind: HorizonErrorKind;
+  /** Route template of the endpoint, e.g. `GET /{user_id}/achievements` (never the URL). */
+  endpoint: RouteTemplate;
+  /** HTTP status, when an answer arrived. */
+  status?: number;
+  /** Graph error `code` (190 bad token, 100 bad parameter, 12075 unknown leaderboard, ...). */
+  code?: number;
+  /** Graph `error_subcode` (33: object does not exist). */
+  subcode?: number;
+  /** Graph error `type`, e.g. `OCApiException`. */
+  type?: string;
+  /** Meta's trace id for support requests. */
+  fbtraceId?: string;
+  /** Whether the same call may succeed if tried again later. */
+  transient: boolean;
+  /** Milliseconds the server asked us to wait (`Retry-After`), when it said. */
+  retryAfterMs?: number;
+  /** Graph `error_data`, when present (e.g. `{ api_name }` for 12075). */
+  errorData?: Record<string, unknown>;
+}
+
+/**
+ * The one error type that leaves `src/horizon/`. Messages are scrubbed of the app secret and of
+ * any access token before the error is built, so it is safe to log or to show.
+ */
+export class HorizonApiError extends Error implements HorizonApiErrorDetails {
+  override readonly name = 'HorizonApiError';
+  readonly kind: HorizonErrorKind;
+  readonly endpoint: RouteTemplate;
+  readonly status?: number;
+  readonly code?: number;
+  readonly subcode?: number;
+  readonly type?: string;
+  readonly fbtraceId?: string;
+  readonly transient: boolean;
+  readonly retryAfterMs?: number;
+  readonly errorData?: Record<string, unknown>;
+
+  constructor(message: string, details: HorizonApiErrorDetails) {
+    super(message);
+    this.kind = details.kind;
+    this.endpoint = details.endpoint;
+    this.status = details.status;
+    this.code = details.code;
+    this.subcode = details.subcode;
+    this.type = details.type;
+    this.fbtraceId = details.fbtraceId;
+    this.transient = details.transient;
+    this.retryAfterMs = details.retryAfterMs;
+    this.errorData = details.errorData;
+  }
+
+  /** A unknown object (Graph code 100 subcode 33), unknown leaderboard (12075) or HTTP 404. */
+  get isNotFound(): boolean {
+    return this.status === 404 || this.code === 12075 || (this.code === 100 && this.subcode === 33);
+  }
+
+  /** The token was rejected (HTTP 401 or Graph code 190). */
+  get isUnauthenticated(): boolean {
+    return this.status === 401 || this.code === 190;
+  }
+
+  /** HTTP 429 or one of Graph's throttling codes (4, 17, 32, 613). */
+  get isRateLimited(): boolean {
+    return this.status === 429 || (this.code !== undefined && THROTTLING_CODES.has(this.code));
+  }
+
+  toJSON(): HorizonApiErrorDetails & { message: string } {
+    return {
+      message: this.message,
+      kind: this.kind,
+      endpoint: this.endpoint,
+      status: this.status,
+      code: this.code,
+      subcode: this.subcode,
+      type: this.type,
+      fbtraceId: this.fbtraceId,
+      transient: this.transient,
+      retryAfterMs: this.retryAfterMs,
+      errorData: this.errorData,
+    };
+  }
+}
+
+/** Graph API throttling codes: app (4), user (17), page (32) and custom (613) rate limits. */
+const THROTTLING_CODES = new Set([4, 17, 32, 613]);

@@ -1,0 +1,12 @@
+/** The Horizon S2S client: the only way the rest of the project reaches Meta's API. */
+export { HorizonClient, type HorizonClientOptions, type UpstreamCall } from './client.ts';
+export { HorizonApiError, type HorizonApiErrorDetails, type HorizonErrorKind } from './horizon-api-error.ts';
+export { buildFields, type FieldSelection } from './fields.ts';
+export { toInt64String, type Int64String } from './int64.ts';
+export { pages, allRows, type GraphPage } from './paging.ts';
+export { redact } from './redact.ts';
+export * from './endpoints/achievements.ts';
+export * from './endpoints/entitlements.ts';
+export * from './endpoints/subscriptions.ts';
+export * from './endpoints/leaderboards.ts';
+export * from './endpoints/users.ts';
