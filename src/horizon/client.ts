@@ -47,8 +47,10 @@ const DEFAULTS = { baseUrl: 'https://graph.oculus.com', connections: 32, timeout
  */
 export class HorizonClient {
   readonly appId: string;
-  /** Origin + path prefix of the API, without a trailing slash. */
-  readonly baseUrl: URL;
+  /** Origin of the API. */
+  readonly origin: string;
+  /** Path prefix of the API (usually empty), without a trailing slash. */
+  readonly pathPrefix: string;
   readonly #appToken: string;
   readonly #timeoutMs: number;
   readonly #dispatcher: Dispatcher;
@@ -66,8 +68,8 @@ export class HorizonClient {
     if (baseUrl.protocol !== 'https:' && baseUrl.protocol !== 'http:') {
       throw new TypeError(`HorizonClient: baseUrl must be http(s), got ${baseUrl.protocol}`);
     }
-    baseUrl.pathname = baseUrl.pathname.replace(/\/+$/, '');
-    this.baseUrl = baseUrl;
+    this.origin = baseUrl.origin;
+    this.pathPrefix = baseUrl.pathname.replace(/\/+$/, '');
     this.appId = options.appId;
     this.#appToken = `OC|${options.appId}|${options.appSecret}`;
     this.#secrets = [options.appSecret, this.#appToken];
@@ -94,9 +96,9 @@ export class HorizonClient {
     let text: string;
     try {
       response = await this.#dispatcher.request({
-        origin: this.baseUrl.origin,
+        origin: this.origin,
         method: call.method,
-        path: `${this.baseUrl.pathname}${call.path}${query ? `?${query}` : ''}`,
+        path: `${this.pathPrefix}${call.path}${query ? `?${query}` : ''}`,
         headers,
         body,
         headersTimeout: this.#timeoutMs,
@@ -125,7 +127,7 @@ export class HorizonClient {
         transient: false,
       });
     }
-    if (next.origin !== this.baseUrl.origin || !next.pathname.startsWith(this.baseUrl.pathname)) {
+    if (next.origin !== this.origin || !next.pathname.startsWith(`${this.pathPrefix}/`)) {
       throw new HorizonApiError(`Refusing to follow a paging URL to another host (${next.host})`, {
         kind: 'invalid_response',
         endpoint: route,
@@ -136,7 +138,7 @@ export class HorizonClient {
     return this.call({
       route,
       method: 'GET',
-      path: next.pathname.slice(this.baseUrl.pathname.length),
+      path: next.pathname.slice(this.pathPrefix.length),
       rawQuery: next.searchParams.toString(),
       userToken,
     });
@@ -154,11 +156,11 @@ export class HorizonClient {
 
   /** Keeps the token out of `console.log(client)` and `util.inspect`. */
   toJSON(): { appId: string; baseUrl: string } {
-    return { appId: this.appId, baseUrl: this.baseUrl.href };
+    return { appId: this.appId, baseUrl: this.origin + this.pathPrefix };
   }
 
   [Symbol.for('nodejs.util.inspect.custom')](): string {
-    return `HorizonClient { appId: '${this.appId}', baseUrl: '${this.baseUrl.href}' }`;
+    return `HorizonClient { appId: '${this.appId}', baseUrl: '${this.origin}${this.pathPrefix}' }`;
   }
 }
 
