@@ -1,0 +1,70 @@
+import { GraphQLError } from 'graphql';
+import { HorizonApiError } from '../horizon/horizon-api-error.ts';
+
+/** Stable `extensions.code` values of this subgraph (see the README's error table). */
+export type ErrorCode =
+  | 'BAD_USER_INPUT'
+  | 'BAD_REQUEST'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'RATE_LIMITED'
+  | 'UPSTREAM_ERROR'
+  | 'UPSTREAM_UNAVAILABLE';
+
+/** Our own argument validation failed; no upstream call was made. */
+export function badUserInput(message: string, argument?: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', retryable: false, argument } });
+}
+
+/** A thing the caller named does not exist (decided by us, e.g. an unknown leaderboard name). */
+export function notFound(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'NOT_FOUND', retryable: false } });
+}
+
+/** The `extensions.code` an upstream failure maps to. */
+export function codeFor(error: HorizonApiError): ErrorCode {
+  if (error.kind === 'timeout' || error.kind === 'network') return 'UPSTREAM_UNAVAILABLE';
+  if (error.isRateLimited) return 'RATE_LIMITED';
+  if (error.isUnauthenticated) return 'UNAUTHENTICATED';
+  if (error.status === 403 || error.code === 10 || error.code === 200) return 'FORBIDDEN';
+  if (error.isNotFound) return 'NOT_FOUND';
+  if (error.status !== undefined && error.status >= 500) return 'UPSTREAM_ERROR';
+  if (error.kind === 'invalid_response') return 'UPSTREAM_ERROR';
+  return 'BAD_REQUEST';
+}
+
+/**
+ * Turns anything a resolver caught into the error the caller sees: upstream failures get a
+ * stable code plus the upstream details (all secret-free); GraphQLErrors pass through; anything
+ * else is rethrown so Apollo masks it as an internal error.
+ */
+export function toGraphQLError(error: unknown): GraphQLError {
+  if (error instanceof GraphQLError) return error;
+  if (error instanceof HorizonApiError) {
+    return new GraphQLError(error.message, {
+      extensions: {
+        code: codeFor(error),
+        retryable: error.transient,
+        upstream: {
+          status: error.status ?? null,
+          code: error.code ?? null,
+          subcode: error.subcode ?? null,
+          type: error.type ?? null,
+          fbtraceId: error.fbtraceId ?? null,
+          endpoint: error.endpoint,
+        },
+      },
+    });
+  }
+  throw error;
+}
+
+/** Runs an upstream-backed resolver body and maps its failure. */
+export async function upstream<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw toGraphQLError(error);
+  }
+}

@@ -1,0 +1,165 @@
+import type { AchievementDefinition, AchievementProgress } from '../../horizon/index.ts';
+import {
+  removeAllAchievements,
+  upsertAchievementDefinition,
+  writeAchievementProgress,
+} from '../../horizon/index.ts';
+import type { Resolvers } from '../../generated/resolvers-types.ts';
+import type { GraphQLContext } from '../context.ts';
+import { badUserInput, notFound, upstream } from '../errors.ts';
+import { checkApiName, checkBits, checkId, checkPositiveInt64 } from '../validate.ts';
+import type { AchievementUpdateParent } from './parents.ts';
+
+/** The definition named `apiName` from the shared cache (refreshed once if it is not there). */
+async function findDefinition(
+  ctx: GraphQLContext,
+  apiName: string,
+): Promise<AchievementDefinition | undefined> {
+  const cached = await upstream(() => ctx.caches.definitions(ctx.horizon));
+  if (cached.has(apiName)) return cached.get(apiName);
+  ctx.caches.invalidateDefinitions();
+  return (await upstream(() => ctx.caches.definitions(ctx.horizon))).get(apiName);
+}
+
+/** Checks the write makes sense for the achievement's type before calling Meta. */
+async function writableDefinition(
+  ctx: GraphQLContext,
+  apiName: string,
+  expected: AchievementDefinition['achievementType'] | undefined,
+): Promise<AchievementDefinition> {
+  checkApiName(apiName, 'apiName');
+  const definition = await findDefinition(ctx, apiName);
+  if (!definition) throw notFound(`No achievement named '${apiName}' is defined for this app`);
+  if (expected && definition.achievementType !== expected) {
+    throw badUserInput(
+      `Achievement '${apiName}' is ${definition.achievementType ?? 'of unknown type'}, this mutation needs ${expected}`,
+      'apiName',
+    );
+  }
+  return definition;
+}
+
+async function write(
+  ctx: GraphQLContext,
+  userId: string,
+  apiName: string,
+  change: { forceUnlock?: boolean; addCount?: string; addBits?: string },
+): Promise<AchievementUpdateParent> {
+  const result = await upstream(() => writeAchievementProgress(ctx.horizon, { userId, apiName, ...change }));
+  // The request's memo may hold the progress from before this write.
+  ctx.loaders.achievementsByUser.clear(userId);
+  return { userId, apiName, justUnlocked: result.justUnlocked };
+}
+
+/** 0..1: unlocked is 1; COUNT is count/target; BITFIELD is set bits/target. */
+function progressRatio(
+  progress: AchievementProgress,
+  definition: AchievementDefinition | undefined,
+): number | null {
+  if (progress.isUnlocked) return 1;
+  const target = Number(definition?.target ?? progress.definition?.target ?? 0);
+  const type = definition?.achievementType ?? progress.definition?.achievementType;
+  if (type === 'SIMPLE') return 0;
+  if (!(target > 0)) return null;
+  const done =
+    type === 'BITFIELD'
+      ? [...(progress.bitfieldProgress ?? '')].filter((bit) => bit === '1').length
+      : Number(progress.countProgress ?? 0);
+  return Math.min(1, done / target);
+}
+
+export const achievementResolvers: Resolvers = {
+  Query: {
+    achievementDefinitions: async (_root, { apiNames, includeArchived }, ctx) => {
+      apiNames?.forEach((name, i) => checkApiName(name, `apiNames[${i}]`));
+      const all = [...(await upstream(() => ctx.caches.definitions(ctx.horizon))).values()];
+      return all.filter(
+        (d) => (!apiNames || apiNames.includes(d.apiName)) && (includeArchived || !d.isArchived),
+      );
+    },
+  },
+  Mutation: {
+    unlockAchievement: async (_root, { userId, apiName }, ctx) => {
+      checkId(userId, 'userId');
+      await writableDefinition(ctx, apiName, undefined);
+      return write(ctx, userId, apiName, { forceUnlock: true });
+    },
+    addAchievementCount: async (_root, { userId, apiName, count }, ctx) => {
+      checkId(userId, 'userId');
+      checkPositiveInt64(count, 'count');
+      await writableDefinition(ctx, apiName, 'COUNT');
+      return write(ctx, userId, apiName, { addCount: count });
+    },
+    addAchievementBits: async (_root, { userId, apiName, bits }, ctx) => {
+      checkId(userId, 'userId');
+      const definition = await writableDefinition(ctx, apiName, 'BITFIELD');
+      checkBits(bits, definition.bitfieldLength, 'bits');
+      return write(ctx, userId, apiName, { addBits: bits });
+    },
+    resetAchievements: async (_root, { userId }, ctx) => {
+      checkId(userId, 'userId');
+      const success = await upstream(() => removeAllAchievements(ctx.horizon, { userId }));
+      ctx.loaders.achievementsByUser.clear(userId);
+      return { success };
+    },
+    upsertAchievementDefinition: async (_root, { input }, ctx) => {
+      checkApiName(input.apiName, 'input.apiName');
+      if (input.type !== 'SIMPLE' && input.target == null) {
+        throw badUserInput(`${input.type} achievements need a target`, 'input.target');
+      }
+      if (input.type === 'BITFIELD' && input.bitfieldLength == null) {
+        throw badUserInput('BITFIELD achievements need a bitfieldLength', 'input.bitfieldLength');
+      }
+      await upstream(() =>
+        upsertAchievementDefinition(ctx.horizon, {
+          apiName: input.apiName,
+          achievementType: input.type,
+          writePolicy: input.writePolicy,
+          target: input.target ?? undefined,
+          bitfieldLength: input.bitfieldLength ?? undefined,
+          isArchived: input.isArchived ?? undefined,
+          title: input.title,
+          description: input.description,
+          unlockedDescriptionOverride: input.unlockedDescriptionOverride ?? undefined,
+          isSecret: input.isSecret ?? undefined,
+        }),
+      );
+      ctx.caches.invalidateDefinitions();
+      return (await findDefinition(ctx, input.apiName)) ?? null;
+    },
+  },
+  User: {
+    achievements: async (user, { apiNames }, ctx) => {
+      apiNames?.forEach((name, i) => checkApiName(name, `apiNames[${i}]`));
+      const rows = await upstream(() => ctx.loaders.achievementsByUser.load(user.id));
+      return apiNames ? rows.filter((row) => apiNames.includes(row.apiName)) : rows;
+    },
+  },
+  AchievementDefinition: {
+    __resolveReference: async (ref, ctx) =>
+      (await upstream(() => ctx.caches.definitions(ctx.horizon))).get(ref.apiName) ?? null,
+    type: (d) => d.achievementType ?? null,
+    writePolicy: (d) => d.writePolicy ?? null,
+  },
+  AchievementProgress: {
+    definition: async (p, _args, ctx) =>
+      (await upstream(() => ctx.caches.definitions(ctx.horizon))).get(p.apiName) ?? null,
+    unlockedAt: (p) => (p.isUnlocked && p.unlockTime ? p.unlockTime : null),
+    count: (p) => p.countProgress ?? null,
+    bitfield: (p) => p.bitfieldProgress ?? null,
+    progress: async (p, _args, ctx) => {
+      // The progress read already carries the definition's type and target; the cache is a
+      // fallback for an API that leaves them out.
+      const definition = p.definition?.target
+        ? undefined
+        : (await upstream(() => ctx.caches.definitions(ctx.horizon))).get(p.apiName);
+      return progressRatio(p, definition);
+    },
+  },
+  AchievementUpdate: {
+    progress: async (u, _args, ctx) => {
+      const rows = await upstream(() => ctx.loaders.achievementsByUser.load(u.userId));
+      return rows.find((row) => row.apiName === u.apiName) ?? null;
+    },
+  },
+};

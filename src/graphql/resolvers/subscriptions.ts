@@ -1,0 +1,49 @@
+import { cancelSubscription, extendSubscription } from '../../horizon/index.ts';
+import type { Resolvers, SubscriptionCancelReason } from '../../generated/resolvers-types.ts';
+import { upstream } from '../errors.ts';
+import { checkId, checkRange, checkSku } from '../validate.ts';
+
+/** The API's integer `cancel_reason` for each enum value. */
+const CANCEL_REASON: Record<SubscriptionCancelReason, number> = {
+  OTHER: 0,
+  PRICING: 1,
+  CONTENT: 2,
+  USAGE: 3,
+  PURCHASE_BY_MISTAKE: 4,
+  TECHNICAL_ISSUES: 5,
+};
+
+export const subscriptionResolvers: Resolvers = {
+  Mutation: {
+    cancelSubscription: async (_root, { userId, sku, reason }, ctx) => {
+      checkId(userId, 'userId');
+      checkSku(sku, 'sku');
+      const success = await upstream(() =>
+        cancelSubscription(ctx.horizon, { ownerId: userId, sku, cancelReason: CANCEL_REASON[reason] }),
+      );
+      ctx.loaders.subscriptionsByUser.clear(userId);
+      return { success };
+    },
+    extendSubscription: async (_root, { userId, sku, days }, ctx) => {
+      checkId(userId, 'userId');
+      checkSku(sku, 'sku');
+      checkRange(days, 1, 365, 'days');
+      const success = await upstream(() =>
+        extendSubscription(ctx.horizon, { ownerId: userId, sku, numberOfDays: days }),
+      );
+      ctx.loaders.subscriptionsByUser.clear(userId);
+      return { success };
+    },
+  },
+  User: {
+    subscriptions: (user, _args, ctx) => upstream(() => ctx.loaders.subscriptionsByUser.load(user.id)),
+  },
+  PlatformSubscription: {
+    isActive: (s) => s.isActive ?? false,
+    isTrial: (s) => s.isTrial ?? false,
+    periodStart: (s) => s.periodStartTime ?? null,
+    periodEnd: (s) => s.periodEndTime ?? null,
+    nextRenewalAt: (s) => s.nextRenewalTime ?? null,
+    cancelledAt: (s) => s.cancellationTime ?? null,
+  },
+};
