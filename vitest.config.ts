@@ -11,5 +11,6 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 20_000,
     env: { APOLLO_TELEMETRY_DISABLED: '1' },
+    reporters: ['default', './test/summary-reporter.ts'],
   },
 });
