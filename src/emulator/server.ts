@@ -1,0 +1,148 @@
+/**
+ * The HTTP layer: one `node:http` server that sends `/__emulator/…` to the control endpoints and
+ * everything else through latency, routing, counting, fault injection, parameter parsing,
+ * authentication and the endpoint handler, answering Graph errors in Graph's envelope.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { RequestContext } from './context.ts';
+import { faultResponse, type Control } from './control.ts';
+import {
+  defaultErrorForStatus,
+  GraphError,
+  permissionDenied,
+  unknownObject,
+  unknownPath,
+} from './graph-errors.ts';
+import { stringifyJson, type JsonWriteOptions } from './json-int64.ts';
+import { Params } from './params.ts';
+import { readBody, readBodyParams } from './request-body.ts';
+import type { Router } from './router.ts';
+import type { EmulatorState } from './state.ts';
+import { authenticate, extractToken } from './tokens.ts';
+
+/** What the server serves from; `state` is replaced on reset, so it is read per request. */
+export interface EmulatorRuntime {
+  readonly state: EmulatorState;
+  readonly router: Router;
+  readonly control: Control;
+  readonly latencyMs: number;
+  readonly output: JsonWriteOptions;
+}
+
+/** A server for `runtime`, and its shutdown (which also ends stalled requests). */
+export function createEmulatorServer(runtime: EmulatorRuntime): {
+  server: Server;
+  shutdown(): Promise<void>;
+} {
+  const closing = new AbortController();
+  const server = createServer((req, res) => {
+    handle(req, res, runtime, closing.signal).catch((error: unknown) => {
+      // Only reachable when the client went away mid-answer; nothing is left to tell it.
+      if (!closing.signal.aborted) console.error('[emulator] could not answer a request:', error);
+    });
+  });
+  const shutdown = () =>
+    new Promise<void>((resolve) => {
+      closing.abort();
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  return { server, shutdown };
+}
+
+async function handle(
+  req: IncomingMessage,
+  res: ServerResponse,
+  runtime: EmulatorRuntime,
+  signal: AbortSignal,
+) {
+  const method = req.method ?? 'GET';
+  const url = publicUrl(req);
+  if (url.pathname.startsWith('/__emulator/')) {
+    const answer = runtime.control.handle(method, url.pathname, (await readBody(req)).toString('utf8'));
+    send(res, answer.status, {}, JSON.stringify(answer.body));
+    return;
+  }
+  try {
+    if (runtime.latencyMs > 0) await sleep(runtime.latencyMs, undefined, { signal });
+    const segments = pathSegments(url.pathname);
+    const endpoint = runtime.router.match(method, segments, runtime.state);
+    runtime.control.count(endpoint.route);
+    const fault = runtime.control.takeFault(endpoint.route);
+    if (fault && fault.delayMs > 0) await sleep(fault.delayMs, undefined, { signal });
+    if (fault?.reset) {
+      req.socket.destroy();
+      return;
+    }
+    if (fault?.status !== undefined) {
+      const answer = faultResponse({ ...fault, status: fault.status });
+      send(res, answer.status, answer.headers, answer.body);
+      return;
+    }
+
+    const params = new Params(new Map([...url.searchParams, ...(await readBodyParams(req))]));
+    const token = extractToken(req.headers, params);
+    // The state is read once, after any stall, so a reset during the stall is seen whole.
+    const state = runtime.state;
+    const caller = authenticate(token, state);
+    if (endpoint.auth === 'app' && caller.kind !== 'app') {
+      throw permissionDenied(`${endpoint.route} requires an app access token`);
+    }
+    if (endpoint.route.includes('{app_id}') && segments[0] !== state.app.id) {
+      throw unknownObject(method, segments[0] ?? '');
+    }
+    const ctx: RequestContext = {
+      method,
+      url,
+      segments,
+      params,
+      token: token as string,
+      caller,
+      state,
+      output: runtime.output,
+    };
+    send(res, 200, {}, stringifyJson(endpoint.handle(ctx), runtime.output));
+  } catch (error) {
+    if (signal.aborted) {
+      req.socket.destroy();
+      return;
+    }
+    if (!(error instanceof GraphError)) console.error('[emulator] internal error:', error);
+    const graphError = error instanceof GraphError ? error : defaultErrorForStatus(500);
+    send(res, graphError.status, {}, stringifyJson(graphError.toBody(), runtime.output));
+  }
+}
+
+function send(res: ServerResponse, status: number, headers: Record<string, string>, body: string): void {
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=UTF-8',
+    'content-length': Buffer.byteLength(body),
+    ...headers,
+  });
+  res.end(body);
+}
+
+/** The URL as the client addressed it: `paging.next` links must point back at the same host. */
+function publicUrl(req: IncomingMessage): URL {
+  const target = req.url ?? '/';
+  const address = req.socket.localAddress ?? '127.0.0.1';
+  const fallback = `http://${address.includes(':') ? `[${address}]` : address}:${req.socket.localPort}`;
+  // Concatenated rather than resolved, so that a path like `//x/y` cannot change the host.
+  const relative = target.startsWith('/');
+  try {
+    if (!req.headers.host) throw new TypeError('no Host header');
+    return relative ? new URL(`http://${req.headers.host}${target}`) : new URL(target);
+  } catch {
+    return new URL(`${fallback}${relative ? target : '/'}`);
+  }
+}
+
+/** `/123/achievements/` → `['123', 'achievements']` (the docs show trailing slashes too). */
+function pathSegments(pathname: string): string[] {
+  try {
+    return pathname.split('/').filter(Boolean).map(decodeURIComponent);
+  } catch {
+    throw unknownPath(pathname);
+  }
+}
