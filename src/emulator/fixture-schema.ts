@@ -186,11 +186,28 @@ export const FixtureSchema = fixtureObject.superRefine((fixture, ctx) => {
 /** A fixture as written (JSON-shaped: optional keys, int64 as number, decimal string or bigint). */
 export type Fixture = z.input<typeof FixtureSchema>;
 
+type ListKey = Exclude<keyof Fixture, 'app' | 'users'>;
+
+/** A fixture as `loadFixture` returns it: as written, with every list present. */
+export type LoadedFixture = Fixture & { [K in ListKey]-?: NonNullable<Fixture[K]> };
+
+const LIST_KEYS: readonly ListKey[] = [
+  'achievement_definitions',
+  'achievement_progress',
+  'products',
+  'purchases',
+  'subscriptions',
+  'leaderboards',
+  'leaderboard_entries',
+  'nonces',
+];
+
 /**
  * Reads and validates a fixture file; big integers are read exactly (as `bigint`). Throws an Error
- * listing every problem by path (`users[3].id: must be a numeric string`).
+ * listing every problem by path (`users[3].id: must be a numeric string`). The result is the file's
+ * data (absent lists filled in as []), fit to be changed and passed to `startEmulator`.
  */
-export function loadFixture(path: string): Fixture {
+export function loadFixture(path: string): LoadedFixture {
   let raw: unknown;
   try {
     raw = parseJson(readFileSync(path, 'utf8'));
@@ -198,7 +215,11 @@ export function loadFixture(path: string): Fixture {
     throw new Error(`Invalid fixture ${path}: ${(error as Error).message}`, { cause: error });
   }
   parseFixture(raw, path);
-  return raw as Fixture;
+  const fixture = raw as Fixture;
+  return Object.assign(
+    fixture,
+    Object.fromEntries(LIST_KEYS.map((key) => [key, fixture[key] ?? []])),
+  ) as LoadedFixture;
 }
 
 /** Validates a fixture object; `source` names it in the error message. */

@@ -15,7 +15,7 @@ import { userEndpoints } from './routes/users.ts';
 import { createEmulatorServer, type EmulatorRuntime } from './server.ts';
 import { EmulatorState } from './state.ts';
 
-export { FixtureSchema, loadFixture, type Fixture } from './fixture-schema.ts';
+export { FixtureSchema, loadFixture, type Fixture, type LoadedFixture } from './fixture-schema.ts';
 
 /** The demo fixture shipped with the project, used when no fixture is given. */
 export const DEMO_FIXTURE_PATH = fileURLToPath(new URL('../../fixtures/demo.json', import.meta.url));

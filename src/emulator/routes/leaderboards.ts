@@ -185,7 +185,7 @@ function readEntries(ctx: RequestContext): unknown {
 /** Best first; ties go to the better supplementary metric, then to the earlier entry. */
 function rankEntries(leaderboard: LeaderboardRecord): EntryRecord[] {
   const direction = leaderboard.sort_order === 'HIGHER_IS_BETTER' ? -1 : 1;
-  const compare = (a: bigint, b: bigint) => (a === b ? 0 : a < b ? direction : -direction);
+  const compare = (a: bigint, b: bigint) => (a === b ? 0 : a < b ? -direction : direction);
   return [...leaderboard.entries.values()].sort((a, b) => {
     if (a.score !== b.score) return compare(a.score, b.score);
     const am = a.supplementary_metric;
