@@ -18,6 +18,7 @@ const EnvSchema = z
     HORIZON_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1024).default(32),
     HORIZON_TIMEOUT_MS: z.coerce.number().int().min(1).max(120_000).default(10_000),
     HORIZON_BATCH_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
+    ROUTER_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .refine((env) => (env.HORIZON_APP_ID === undefined) === (env.HORIZON_APP_SECRET === undefined), {
@@ -42,6 +43,8 @@ export interface Config {
   timeoutMs: number;
   /** How many upstream calls of one DataLoader batch run at once. */
   batchConcurrency: number;
+  /** Shared secret the router sends in `router-authorization`; undefined accepts any caller. */
+  routerSecret?: string;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
 }
 
@@ -73,6 +76,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxConnections: e.HORIZON_MAX_CONNECTIONS,
     timeoutMs: e.HORIZON_TIMEOUT_MS,
     batchConcurrency: e.HORIZON_BATCH_CONCURRENCY,
+    routerSecret: e.ROUTER_SECRET,
     logLevel: e.LOG_LEVEL,
   };
 }

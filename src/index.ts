@@ -31,7 +31,13 @@ async function main(): Promise<void> {
     timeoutMs: config.timeoutMs,
   });
   const server = await startServer(
-    { horizon, logger, cacheTtlMs: config.cacheTtlMs, batchConcurrency: config.batchConcurrency },
+    {
+      horizon,
+      logger,
+      cacheTtlMs: config.cacheTtlMs,
+      batchConcurrency: config.batchConcurrency,
+      routerSecret: config.routerSecret,
+    },
     config.port,
     config.host,
   );

@@ -2,6 +2,7 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginInlineTrace } from '@apollo/server/plugin/inlineTrace';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
@@ -11,6 +12,7 @@ import { createContext, type GraphQLContext } from './graphql/context.ts';
 import { SharedCaches } from './graphql/loaders/shared-caches.ts';
 import { buildSchema } from './graphql/schema.ts';
 import type { Logger } from './logger.ts';
+import { requireRouterSecret } from './router-secret.ts';
 
 /** What the HTTP server needs; everything else is derived. */
 export interface ServerOptions {
@@ -20,6 +22,8 @@ export interface ServerOptions {
   cacheTtlMs: number;
   /** Upstream calls of one batch in flight at once. */
   batchConcurrency: number;
+  /** When set, only requests with this `router-authorization` header reach GraphQL. */
+  routerSecret?: string;
 }
 
 /** A started subgraph server. */
@@ -49,7 +53,12 @@ export async function startServer(
   const apollo = new ApolloServer<GraphQLContext>({
     schema: buildSchema(),
     includeStacktraceInErrorResponses: false,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer })],
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      // Federated traces (ftv1) for the gateway; error messages in them stay masked, so a trace
+      // never tells more than the response does.
+      ApolloServerPluginInlineTrace({ includeErrors: { masked: true } }),
+    ],
     formatError: (formatted, error) => formatError(formatted, error, horizon, logger),
   });
   await apollo.start();
@@ -66,6 +75,9 @@ export async function startServer(
       res.status(503).json({ status: 'not ready', reason: horizon.redact(String((error as Error).message)) });
     }
   });
+  if (options.routerSecret) app.use('/graphql', requireRouterSecret(options.routerSecret));
+  else
+    logger.warn('ROUTER_SECRET is not set: any client that reaches this port can call the subgraph directly');
   app.use(
     '/graphql',
     express.json({ limit: '1mb' }),

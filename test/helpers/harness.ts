@@ -80,6 +80,7 @@ export async function subgraph(
   options: {
     cacheTtlMs?: number;
     batchConcurrency?: number;
+    routerSecret?: string;
     emulator?: Parameters<typeof startEmulator>[0];
   } = {},
 ): Promise<SubgraphHandle> {
@@ -98,6 +99,7 @@ export async function subgraph(
       logger: createLogger('info', sink),
       cacheTtlMs: options.cacheTtlMs ?? 60_000,
       batchConcurrency: options.batchConcurrency ?? 16,
+      routerSecret: options.routerSecret,
     },
     0,
     '127.0.0.1',

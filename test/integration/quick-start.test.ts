@@ -11,7 +11,7 @@ let url = '';
 const lines: string[] = [];
 
 beforeAll(async () => {
-  const env = { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' };
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' };
   delete env.HORIZON_APP_ID;
   delete env.HORIZON_APP_SECRET;
   child = spawn(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
