@@ -52,7 +52,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const load = () => {
     const parsed =
       typeof source === 'string' ? parseFixture(loadFixture(source), source) : parseFixture(source, 'object');
-    return new EmulatorState({ ...parsed, app: { ...parsed.app, ...options.app } });
+    const app = { id: options.app?.id ?? parsed.app.id, secret: options.app?.secret ?? parsed.app.secret };
+    return new EmulatorState({ ...parsed, app });
   };
   let state = load();
   const runtime: EmulatorRuntime = {

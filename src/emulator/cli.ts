@@ -1,0 +1,106 @@
+/**
+ * `npm run emulator -- [--port 8787] [--host 127.0.0.1] [--fixture PATH] [--latency MS]
+ *  [--app-id ID] [--app-secret SECRET] [--int64-as-numbers]`
+ *
+ * Runs the emulator until SIGINT/SIGTERM and prints what is needed to call it.
+ */
+import { parseArgs } from 'node:util';
+import { DEMO_FIXTURE_PATH, loadFixture, startEmulator } from './index.ts';
+
+const USAGE = `Usage: npm run emulator -- [options]
+  --port N             port to listen on (default 8787; 0 = any free port)
+  --host HOST          interface to listen on (default 127.0.0.1)
+  --fixture PATH       fixture JSON file (default fixtures/demo.json)
+  --latency MS         fixed delay added to every API response (default 0)
+  --app-id ID          app id instead of the fixture's
+  --app-secret SECRET  app secret instead of the fixture's
+  --int64-as-numbers   write int64 values as JSON numbers instead of strings
+  --help               show this help`;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string', default: '8787' },
+      host: { type: 'string', default: '127.0.0.1' },
+      fixture: { type: 'string', default: DEMO_FIXTURE_PATH },
+      latency: { type: 'string', default: '0' },
+      'app-id': { type: 'string' },
+      'app-secret': { type: 'string' },
+      'int64-as-numbers': { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const port = wholeNumber('--port', values.port, 65_535);
+  const latencyMs = wholeNumber('--latency', values.latency, 600_000);
+  if (values['app-id'] !== undefined && !/^\d+$/.test(values['app-id']))
+    fail('--app-id must be a numeric id');
+
+  // Read once here to print sample users; the emulator itself keeps the path so that a reset rereads the file.
+  const fixture = loadFixture(values.fixture);
+  const emulator = await startEmulator({
+    port,
+    host: values.host,
+    fixture: values.fixture,
+    app: { id: values['app-id'], secret: values['app-secret'] },
+    latencyMs,
+    int64AsString: !values['int64-as-numbers'],
+  });
+  const appToken = `OC|${emulator.app.id}|${emulator.app.secret}`;
+  const samples = fixture.users.filter((u) => u.id !== undefined && u.access_token !== undefined).slice(0, 3);
+  console.log(
+    [
+      `Horizon S2S emulator listening on ${emulator.url}`,
+      `  fixture     ${values.fixture}`,
+      `  app id      ${emulator.app.id}`,
+      `  app secret  ${emulator.app.secret}`,
+      `  app token   ${appToken}`,
+      '',
+      'Users to try:',
+      ...samples.map((u) => `  ${u.id}  ${(u.alias ?? '').padEnd(16)} token ${u.access_token}`),
+      '',
+      'Try:',
+      `  curl -H 'Authorization: Bearer ${appToken}' '${emulator.url}/${emulator.app.id}/leaderboards?fields=api_name,entry_count'`,
+      samples[0]
+        ? `  curl -H 'Authorization: Bearer ${samples[0].access_token}' '${emulator.url}/me?fields=id,alias'`
+        : undefined,
+      `  curl '${emulator.url}/__emulator/requests'`,
+      '',
+      'Ctrl-C to stop.',
+    ]
+      .filter((line) => line !== undefined)
+      .join('\n'),
+  );
+
+  const stop = (signal: string) => {
+    console.log(`\n${signal}: stopping the emulator`);
+    emulator.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+}
+
+function wholeNumber(flag: string, value: string, max: number): number {
+  const parsed = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!(parsed <= max)) fail(`${flag} must be a whole number from 0 to ${max}`);
+  return parsed;
+}
+
+function fail(message: string): never {
+  console.error(`emulator: ${message}\n\n${USAGE}`);
+  process.exit(2);
+}
+
+main().catch((error: unknown) => {
+  console.error(`emulator: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
