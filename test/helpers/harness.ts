@@ -1,5 +1,10 @@
 import { Writable } from 'node:stream';
-import { startEmulator } from '../../src/emulator/index.ts';
+import {
+  DEMO_FIXTURE_PATH,
+  loadFixture,
+  startEmulator,
+  type LoadedFixture,
+} from '../../src/emulator/index.ts';
 import { HorizonClient } from '../../src/horizon/index.ts';
 import { createLogger } from '../../src/logger.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
@@ -39,6 +44,14 @@ export async function emulator(options: Parameters<typeof startEmulator>[0] = {}
     reset: async () => void (await control('POST', 'reset')),
     fault: async (fault) => void (await control('POST', 'faults', fault)),
   };
+}
+
+let demo: LoadedFixture | undefined;
+
+/** The demo fixture (`fixtures/demo.json`) as the emulator reads it, int64 values exact; loaded once. */
+export function demoFixture(): LoadedFixture {
+  demo ??= loadFixture(DEMO_FIXTURE_PATH);
+  return demo;
 }
 
 /** A client of the given emulator with the fixture's credentials. */
@@ -81,10 +94,17 @@ export async function subgraph(
     cacheTtlMs?: number;
     batchConcurrency?: number;
     routerSecret?: string;
+    /** Upstream timeout of the subgraph's client (headers, then body), ms; the client's default if unset. */
+    timeoutMs?: number;
     emulator?: Parameters<typeof startEmulator>[0];
+    /**
+     * An emulator to put this subgraph in front of, instead of starting one (it is not closed with
+     * the subgraph): a second subgraph with cold caches over the same upstream and counters.
+     */
+    upstream?: EmulatorHandle;
   } = {},
 ): Promise<SubgraphHandle> {
-  const emu = await emulator(options.emulator);
+  const emu = options.upstream ?? (await emulator(options.emulator));
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk, _enc, done) {
@@ -92,7 +112,7 @@ export async function subgraph(
       done();
     },
   });
-  const horizon = clientFor(emu);
+  const horizon = clientFor(emu, { timeoutMs: options.timeoutMs });
   const server = await startServer(
     {
       horizon,
@@ -122,7 +142,7 @@ export async function subgraph(
     async close() {
       await server.close();
       await horizon.close();
-      await emu.close();
+      if (!options.upstream) await emu.close();
     },
   };
 }

@@ -68,6 +68,12 @@ function progressRatio(
   return Math.min(1, done / target);
 }
 
+/** True when the row is of `type`, or its type is not known (then its fields are passed through). */
+function hasType(progress: AchievementProgress, type: AchievementDefinition['achievementType']): boolean {
+  const actual = progress.definition?.achievementType;
+  return actual === undefined || actual === type;
+}
+
 export const achievementResolvers: Resolvers = {
   Query: {
     achievementDefinitions: async (_root, { apiNames, includeArchived }, ctx) => {
@@ -92,6 +98,8 @@ export const achievementResolvers: Resolvers = {
     },
     addAchievementBits: async (_root, { userId, apiName, bits }, ctx) => {
       checkId(userId, 'userId');
+      // The form first (no upstream call for it), then the length, which needs the definition.
+      checkBits(bits, undefined, 'bits');
       const definition = await writableDefinition(ctx, apiName, 'BITFIELD');
       checkBits(bits, definition.bitfieldLength, 'bits');
       return write(ctx, userId, apiName, { addBits: bits });
@@ -145,8 +153,10 @@ export const achievementResolvers: Resolvers = {
     definition: async (p, _args, ctx) =>
       (await upstream(() => ctx.caches.definitions(ctx.horizon))).get(p.apiName) ?? null,
     unlockedAt: (p) => (p.isUnlocked && p.unlockTime ? p.unlockTime : null),
-    count: (p) => p.countProgress ?? null,
-    bitfield: (p) => p.bitfieldProgress ?? null,
+    // The API sends `count_progress: 0` for every type; the contract says null unless COUNT
+    // (and BITFIELD for bits). The progress read carries the type; without it, pass through.
+    count: (p) => (hasType(p, 'COUNT') ? (p.countProgress ?? null) : null),
+    bitfield: (p) => (hasType(p, 'BITFIELD') ? (p.bitfieldProgress ?? null) : null),
     progress: async (p, _args, ctx) => {
       // The progress read already carries the definition's type and target; the cache is a
       // fallback for an API that leaves them out.

@@ -2,7 +2,7 @@ import { validateUserNonce } from '../../horizon/index.ts';
 import type { GraphQLContext } from '../context.ts';
 import { upstream } from '../errors.ts';
 import type { Resolvers } from '../../generated/resolvers-types.ts';
-import { checkId } from '../validate.ts';
+import { checkId, checkText } from '../validate.ts';
 import type { UserParent } from './parents.ts';
 
 /** Profile fields: from what we already know, else one `GET /{user_id}` per distinct user. */
@@ -18,6 +18,7 @@ export const userResolvers: Resolvers = {
   Mutation: {
     verifyUserNonce: (_root, { userId, nonce }, ctx) => {
       checkId(userId, 'userId');
+      checkText(nonce, 'nonce');
       return upstream(() => validateUserNonce(ctx.horizon, { userId, nonce }));
     },
   },
