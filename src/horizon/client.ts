@@ -18,6 +18,30 @@ export interface HorizonClientOptions {
   timeoutMs?: number;
   /** Dispatcher to use instead of the client's own pool (unit tests with `MockAgent`). */
   dispatcher?: Dispatcher;
+  /** Told about every HTTP attempt (metrics, logs, traces). */
+  observer?: UpstreamObserver;
+}
+
+/** How one HTTP attempt ended. */
+export interface UpstreamOutcome {
+  /** HTTP status, when an answer arrived. */
+  status?: number;
+  /** The failure, when the attempt failed. */
+  error?: HorizonApiError;
+  /** Meta's trace id (`x-fb-trace-id` header or the error body), when known. */
+  fbtraceId?: string;
+}
+
+/**
+ * Watches upstream traffic without touching it: `onCallStart` runs when an HTTP attempt begins
+ * (inside the caller's async context, so a tracing span started here is a child of the caller's)
+ * and returns the function to call once when the attempt ends.
+ */
+export interface UpstreamObserver {
+  onCallStart(call: {
+    route: RouteTemplate;
+    method: UpstreamCall['method'];
+  }): (outcome: UpstreamOutcome) => void;
 }
 
 /** Parameter values sent upstream; `undefined` ones are left out. */
@@ -56,6 +80,7 @@ export class HorizonClient {
   readonly #dispatcher: Dispatcher;
   readonly #ownsDispatcher: boolean;
   readonly #secrets: string[];
+  readonly #observer?: UpstreamObserver;
 
   constructor(options: HorizonClientOptions) {
     if (!/^\d{1,20}$/.test(options.appId ?? '')) {
@@ -75,6 +100,7 @@ export class HorizonClient {
     this.#secrets = [options.appSecret, this.#appToken];
     this.#timeoutMs = positive(options.timeoutMs, 'timeoutMs') ?? DEFAULTS.timeoutMs;
     const connections = positive(options.connections, 'connections') ?? DEFAULTS.connections;
+    this.#observer = options.observer;
     this.#ownsDispatcher = options.dispatcher === undefined;
     this.#dispatcher =
       options.dispatcher ??
@@ -92,6 +118,7 @@ export class HorizonClient {
       body = encodeParams(call.params);
       headers['content-type'] = 'application/x-www-form-urlencoded';
     }
+    const done = this.#observer?.onCallStart({ route: call.route, method: call.method });
     let response: Dispatcher.ResponseData;
     let text: string;
     try {
@@ -106,9 +133,20 @@ export class HorizonClient {
       });
       text = await response.body.text();
     } catch (cause) {
-      throw transportError(cause, call.route, secrets);
+      const error = transportError(cause, call.route, secrets);
+      done?.({ error });
+      throw error;
     }
-    return interpretResponse(response.statusCode, response.headers, text, call.route, secrets);
+    const header = response.headers['x-fb-trace-id'];
+    try {
+      const json = interpretResponse(response.statusCode, response.headers, text, call.route, secrets);
+      done?.({ status: response.statusCode, fbtraceId: typeof header === 'string' ? header : undefined });
+      return json;
+    } catch (error) {
+      const apiError = error as HorizonApiError;
+      done?.({ status: response.statusCode, error: apiError, fbtraceId: apiError.fbtraceId });
+      throw error;
+    }
   }
 
   /**

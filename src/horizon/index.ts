@@ -1,5 +1,11 @@
 /** The Horizon S2S client: the only way the rest of the project reaches Meta's API. */
-export { HorizonClient, type HorizonClientOptions, type UpstreamCall } from './client.ts';
+export {
+  HorizonClient,
+  type HorizonClientOptions,
+  type UpstreamCall,
+  type UpstreamObserver,
+  type UpstreamOutcome,
+} from './client.ts';
 export { HorizonApiError, type HorizonApiErrorDetails, type HorizonErrorKind } from './horizon-api-error.ts';
 export { buildFields, type FieldSelection } from './fields.ts';
 export { toInt64String, type Int64String } from './int64.ts';

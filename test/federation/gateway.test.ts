@@ -12,7 +12,7 @@ import { startAccountsSubgraph, type Account } from './accounts-subgraph.ts';
 const ROUTER_SECRET = 'router-secret-for-tests-0123456789';
 const fixture = loadFixture(new URL('../../fixtures/demo.json', import.meta.url).pathname);
 const accounts: Account[] = fixture.users.slice(0, 100).map((u, i) => ({
-  id: u.id,
+  id: u.id!,
   name: `Player ${i + 1}`,
   email: `player${i + 1}@example.test`,
 }));
