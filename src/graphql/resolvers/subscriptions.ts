@@ -43,7 +43,10 @@ export const subscriptionResolvers: Resolvers = {
     isTrial: (s) => s.isTrial ?? false,
     periodStart: (s) => s.periodStartTime ?? null,
     periodEnd: (s) => s.periodEndTime ?? null,
-    nextRenewalAt: (s) => s.nextRenewalTime ?? null,
+    // A cancelled subscription does not renew, whatever renewal time upstream still carries
+    // (the reference does not say that cancelling clears `next_renewal_time`).
+    nextRenewalAt: (s) => (s.cancellationTime ? null : (s.nextRenewalTime ?? null)),
+    nextPriceTerm: (s) => (s.cancellationTime ? null : (s.nextPriceTerm ?? null)),
     cancelledAt: (s) => s.cancellationTime ?? null,
   },
 };
