@@ -76,7 +76,7 @@ describe('achievement progress writes', () => {
   });
 
   it('rejects a progress parameter of the wrong type, an over-long bit string and unknown names', async () => {
-    for (const form of [
+    for (const form of <Record<string, string>[]>[
       { api_name: 'CONTINENTS', add_count: '1' },
       { api_name: 'MILES', add_bits: '1' },
       { api_name: 'CONTINENTS', add_bits: '10000001' },

@@ -74,7 +74,7 @@ describe('cancel_subscription', () => {
   });
 
   it('rejects a reason outside 0..5, a wrong sku, an inactive subscription and a missing owner', async () => {
-    for (const form of [
+    for (const form of <Record<string, string>[]>[
       { owner_id: ADA.id, sku: 'vip', cancel_reason: '6' },
       { owner_id: ADA.id, sku: 'sword', cancel_reason: '1' },
       { owner_id: BOB.id, sku: 'vip', cancel_reason: '1' },
