@@ -5,10 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { parseJson } from './json-int64.ts';
-
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
+import { INT64_MAX, INT64_MIN, parseJson } from './json-int64.ts';
 
 const numericId = z.string().regex(/^\d+$/, 'must be a numeric string');
 

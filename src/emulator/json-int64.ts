@@ -7,6 +7,10 @@
  * this small reader and writer at its edges (fixture files, JSON request bodies, every response).
  */
 
+/** The signed 64-bit range that every int64 value of the API lives in. */
+export const INT64_MIN = -(2n ** 63n);
+export const INT64_MAX = 2n ** 63n - 1n;
+
 /** How `bigint` values are written: as JSON strings (`"12"`) or as bare digits (`12`). */
 export interface JsonWriteOptions {
   int64AsString: boolean;

@@ -3,10 +3,7 @@
  * code-100 errors the API answers with for a missing or malformed value.
  */
 import { invalidParam, missingParam } from './graph-errors.ts';
-import { parseJson } from './json-int64.ts';
-
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
+import { INT64_MAX, INT64_MIN, parseJson } from './json-int64.ts';
 
 /** A request's parameters by name; the body wins over the query string for the same name. */
 export class Params {

@@ -38,7 +38,7 @@ export function createEmulatorServer(runtime: EmulatorRuntime): {
   const closing = new AbortController();
   const server = createServer((req, res) => {
     handle(req, res, runtime, closing.signal).catch((error: unknown) => {
-      // Only reachable when the client went away mid-answer; nothing is left to tell it.
+      // Only reachable when the connection broke mid-answer; nothing is left to tell the client.
       if (!closing.signal.aborted) console.error('[emulator] could not answer a request:', error);
     });
   });
@@ -60,7 +60,19 @@ async function handle(
   const method = req.method ?? 'GET';
   const url = publicUrl(req);
   if (url.pathname.startsWith('/__emulator/')) {
-    const answer = runtime.control.handle(method, url.pathname, (await readBody(req)).toString('utf8'));
+    let body: string;
+    try {
+      body = (await readBody(req)).toString('utf8');
+    } catch {
+      send(
+        res,
+        413,
+        {},
+        JSON.stringify({ error: { message: 'Body too large', type: 'EmulatorControlError' } }),
+      );
+      return;
+    }
+    const answer = runtime.control.handle(method, url.pathname, body);
     send(res, answer.status, {}, JSON.stringify(answer.body));
     return;
   }
@@ -82,10 +94,9 @@ async function handle(
     }
 
     const params = new Params(new Map([...url.searchParams, ...(await readBodyParams(req))]));
-    const token = extractToken(req.headers, params);
-    // The state is read once, after any stall, so a reset during the stall is seen whole.
+    // Read once, after any stall, so that a reset during the stall is seen whole.
     const state = runtime.state;
-    const caller = authenticate(token, state);
+    const caller = authenticate(extractToken(req.headers, params), state);
     if (endpoint.auth === 'app' && caller.kind !== 'app') {
       throw permissionDenied(`${endpoint.route} requires an app access token`);
     }
@@ -97,7 +108,7 @@ async function handle(
       url,
       segments,
       params,
-      token: token as string,
+      token: caller.token,
       caller,
       state,
       output: runtime.output,

@@ -8,8 +8,8 @@ import { invalidToken } from './graph-errors.ts';
 import type { Params } from './params.ts';
 import type { EmulatorState, UserRecord } from './state.ts';
 
-/** Who is calling: the app's trusted server, or a user acting for themself. */
-export type Caller = { kind: 'app' } | { kind: 'user'; user: UserRecord };
+/** Who is calling (the app's trusted server, or a user acting for themself), and with which token. */
+export type Caller = { kind: 'app'; token: string } | { kind: 'user'; token: string; user: UserRecord };
 
 /** The access token the request carries, if any. */
 export function extractToken(headers: IncomingHttpHeaders, params: Params): string | undefined {
@@ -23,8 +23,8 @@ export function extractToken(headers: IncomingHttpHeaders, params: Params): stri
  */
 export function authenticate(token: string | undefined, state: EmulatorState): Caller {
   if (token === undefined) throw invalidToken();
-  if (token === `OC|${state.app.id}|${state.app.secret}`) return { kind: 'app' };
+  if (token === `OC|${state.app.id}|${state.app.secret}`) return { kind: 'app', token };
   const user = state.usersByToken.get(token);
-  if (user) return { kind: 'user', user };
+  if (user) return { kind: 'user', token, user };
   throw invalidToken();
 }

@@ -7,11 +7,11 @@ import { ROUTES } from '../../shared/routes.ts';
 import { nowSeconds, pathUser, type RequestContext } from '../context.ts';
 import { compileProjection, nested, own, type NodeType } from '../fields.ts';
 import { invalidParam, invalidUserParam, missingParam, permissionDenied } from '../graph-errors.ts';
+import { INT64_MAX } from '../json-int64.ts';
 import { takePage } from '../paging.ts';
 import type { Endpoint } from '../router.ts';
 import type { DefinitionRecord, ProgressRecord } from '../state.ts';
 
-const INT64_MAX = 2n ** 63n - 1n;
 const TYPES = ['SIMPLE', 'COUNT', 'BITFIELD'] as const;
 const POLICIES = ['CLIENT_AUTHORITATIVE', 'SERVER_AUTHORITATIVE'] as const;
 /** No documented maximum; this keeps bit strings (and their responses) reasonable. */
