@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import type { AuthOptions } from './graphql/auth/jwt-verifier.ts';
+import type { QueryLimits } from './graphql/limits/query-limits.ts';
 
 /**
  * Configuration, parsed once from the environment. Every variable is documented in the README's
@@ -11,6 +14,19 @@ const EnvSchema = z
       .regex(/^\d{1,20}$/, 'must be the numeric app id from the developer dashboard')
       .optional(),
     HORIZON_APP_SECRET: z.string().min(1, 'must not be empty').optional(),
+    HORIZON_APP_SECRET_FILE: z.string().min(1).optional(),
+    AUTH_JWT_SECRET: z.string().min(32, 'must be at least 32 characters (HS256 key)').optional(),
+    AUTH_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
+    AUTH_ISSUER: z.string().min(1).optional(),
+    AUTH_AUDIENCE: z.string().min(1).optional(),
+    AUTH_DISABLED: z.enum(['true', 'false']).optional(),
+    NODE_ENV: z.string().optional(),
+    GRAPHQL_INTROSPECTION: z.enum(['true', 'false']).optional(),
+    MAX_UPSTREAM_COST: z.coerce.number().int().min(1).max(100_000).default(250),
+    MAX_QUERY_DEPTH: z.coerce.number().int().min(10).max(100).default(15),
+    MAX_ALIASES: z.coerce.number().int().min(1).max(1000).default(30),
+    MAX_QUERY_TOKENS: z.coerce.number().int().min(100).max(100_000).default(3000),
+    MAX_DIRECTIVES: z.coerce.number().int().min(1).max(1000).default(30),
     HORIZON_GRAPH_URL: z.url({ protocol: /^https?$/ }).default('https://graph.oculus.com'),
     PORT: z.coerce.number().int().min(0).max(65535).default(4001),
     HOST: z.string().min(1).default('0.0.0.0'),
@@ -21,11 +37,24 @@ const EnvSchema = z
     ROUTER_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
-  .refine((env) => (env.HORIZON_APP_ID === undefined) === (env.HORIZON_APP_SECRET === undefined), {
-    message:
-      'HORIZON_APP_ID and HORIZON_APP_SECRET must be set together (leave both unset to run against the embedded emulator)',
-    path: ['HORIZON_APP_ID'],
-  });
+  .refine((env) => !(env.HORIZON_APP_SECRET && env.HORIZON_APP_SECRET_FILE), {
+    message: 'set HORIZON_APP_SECRET or HORIZON_APP_SECRET_FILE, not both',
+    path: ['HORIZON_APP_SECRET_FILE'],
+  })
+  .refine((env) => !(env.AUTH_JWT_SECRET && env.AUTH_JWKS_URL), {
+    message: 'set AUTH_JWT_SECRET (HS256) or AUTH_JWKS_URL (RS256/ES256), not both',
+    path: ['AUTH_JWKS_URL'],
+  })
+  .refine(
+    (env) =>
+      (env.HORIZON_APP_ID === undefined) ===
+      ((env.HORIZON_APP_SECRET ?? env.HORIZON_APP_SECRET_FILE) === undefined),
+    {
+      message:
+        'HORIZON_APP_ID and HORIZON_APP_SECRET (or HORIZON_APP_SECRET_FILE) must be set together (leave both unset to run against the embedded emulator)',
+      path: ['HORIZON_APP_ID'],
+    },
+  );
 
 /** The subgraph's settings. */
 export interface Config {
@@ -43,6 +72,12 @@ export interface Config {
   timeoutMs: number;
   /** How many upstream calls of one DataLoader batch run at once. */
   batchConcurrency: number;
+  /** How callers' JWTs are verified, or `disabled` (local runs only). */
+  auth: { mode: 'disabled' } | { mode: 'jwt'; options: AuthOptions };
+  /** Whether introspection and the landing page are on (off by default in production). */
+  introspection: boolean;
+  /** Query limits applied before execution. */
+  limits: QueryLimits;
   /** Shared secret the router sends in `router-authorization`; undefined accepts any caller. */
   routerSecret?: string;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
@@ -64,11 +99,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  const appSecret =
+    e.HORIZON_APP_SECRET ?? (e.HORIZON_APP_SECRET_FILE && readSecretFile(e.HORIZON_APP_SECRET_FILE));
   return {
-    credentials:
-      e.HORIZON_APP_ID && e.HORIZON_APP_SECRET
-        ? { appId: e.HORIZON_APP_ID, appSecret: e.HORIZON_APP_SECRET }
-        : undefined,
+    credentials: e.HORIZON_APP_ID && appSecret ? { appId: e.HORIZON_APP_ID, appSecret } : undefined,
     graphUrl: e.HORIZON_GRAPH_URL,
     port: e.PORT,
     host: e.HOST,
@@ -76,7 +110,61 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxConnections: e.HORIZON_MAX_CONNECTIONS,
     timeoutMs: e.HORIZON_TIMEOUT_MS,
     batchConcurrency: e.HORIZON_BATCH_CONCURRENCY,
+    auth: authConfig(e),
+    introspection: e.GRAPHQL_INTROSPECTION ? e.GRAPHQL_INTROSPECTION === 'true' : e.NODE_ENV !== 'production',
+    limits: {
+      maxUpstreamCost: e.MAX_UPSTREAM_COST,
+      maxDepth: e.MAX_QUERY_DEPTH,
+      maxAliases: e.MAX_ALIASES,
+      maxTokens: e.MAX_QUERY_TOKENS,
+      maxDirectives: e.MAX_DIRECTIVES,
+    },
     routerSecret: e.ROUTER_SECRET,
     logLevel: e.LOG_LEVEL,
   };
+}
+
+/**
+ * Enforcement is on whenever a key is configured. Without one it is off only when asked
+ * (`AUTH_DISABLED=true`) or when the embedded emulator serves demo data; with real Meta
+ * credentials and no decision, startup fails rather than expose privileged mutations.
+ */
+function authConfig(e: z.infer<typeof EnvSchema>): Config['auth'] {
+  if (e.AUTH_JWT_SECRET || e.AUTH_JWKS_URL) {
+    if (e.AUTH_DISABLED === 'true') {
+      throw new ConfigError(
+        'Invalid configuration:\n  AUTH_DISABLED: cannot be true while AUTH_JWT_SECRET or AUTH_JWKS_URL is set',
+      );
+    }
+    return {
+      mode: 'jwt',
+      options: {
+        jwtSecret: e.AUTH_JWT_SECRET,
+        jwksUrl: e.AUTH_JWKS_URL,
+        issuer: e.AUTH_ISSUER,
+        audience: e.AUTH_AUDIENCE,
+      },
+    };
+  }
+  const emulator = e.HORIZON_APP_ID === undefined;
+  if (e.AUTH_DISABLED === 'true' || (emulator && e.AUTH_DISABLED !== 'false')) return { mode: 'disabled' };
+  throw new ConfigError(
+    'Invalid configuration:\n  AUTH_JWT_SECRET: mutations change player state and money, so callers must be authenticated. ' +
+      'Set AUTH_JWT_SECRET (HS256 shared key) or AUTH_JWKS_URL (RS256/ES256 keys) to verify the JWT the gateway forwards, ' +
+      'or AUTH_DISABLED=true to accept every caller (only behind a gateway that enforces @requiresScopes).',
+  );
+}
+
+/** A mounted secret file (Kubernetes, Docker secrets): its content without the trailing newline. */
+function readSecretFile(path: string): string {
+  let content: string;
+  try {
+    content = readFileSync(path, 'utf8').trim();
+  } catch (error) {
+    throw new ConfigError(
+      `Invalid configuration:\n  HORIZON_APP_SECRET_FILE: cannot read ${path} (${(error as NodeJS.ErrnoException).code})`,
+    );
+  }
+  if (!content) throw new ConfigError(`Invalid configuration:\n  HORIZON_APP_SECRET_FILE: ${path} is empty`);
+  return content;
 }

@@ -1,5 +1,6 @@
 import { loadConfig, ConfigError } from './config.ts';
 import { startEmulator } from './emulator/index.ts';
+import { jwtCallerResolver, uncheckedCaller } from './graphql/auth/jwt-verifier.ts';
 import { HorizonClient } from './horizon/index.ts';
 import { createLogger } from './logger.ts';
 import { startServer } from './server.ts';
@@ -37,6 +38,9 @@ async function main(): Promise<void> {
       cacheTtlMs: config.cacheTtlMs,
       batchConcurrency: config.batchConcurrency,
       routerSecret: config.routerSecret,
+      resolveCaller: config.auth.mode === 'jwt' ? jwtCallerResolver(config.auth.options) : uncheckedCaller,
+      limits: config.limits,
+      introspection: config.introspection,
     },
     config.port,
     config.host,
@@ -49,6 +53,12 @@ async function main(): Promise<void> {
     );
     logger.info(
       `Try it:\n  curl -s ${server.url}/graphql -H 'content-type: application/json' \\\n    -d '{"query":"{ user(id: \\"1000000000000001\\") { alias achievements { apiName isUnlocked progress } } }"}'`,
+    );
+  }
+  if (config.auth.mode === 'disabled') {
+    logger.warn(
+      'AUTH IS DISABLED: every caller may run every mutation (refunds, resets, score writes). ' +
+        'Set AUTH_JWT_SECRET or AUTH_JWKS_URL before exposing this subgraph.',
     );
   }
   logger.info({ url: `${server.url}/graphql`, upstream: horizon.toJSON().baseUrl }, 'subgraph ready');

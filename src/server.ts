@@ -3,12 +3,16 @@ import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginInlineTrace } from '@apollo/server/plugin/inlineTrace';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import type { GraphQLFormattedError } from 'graphql';
 import type { HorizonClient } from './horizon/index.ts';
-import { createContext, type GraphQLContext } from './graphql/context.ts';
+import { uncheckedCaller, type CallerResolver } from './graphql/auth/jwt-verifier.ts';
+import { createContext, type ContextDependencies, type GraphQLContext } from './graphql/context.ts';
+import { DEFAULT_LIMITS, queryLimits, type QueryLimits } from './graphql/limits/query-limits.ts';
+import { InMemoryIdempotencyStore, type IdempotencyStore } from './graphql/mutations/idempotency-store.ts';
 import { SharedCaches } from './graphql/loaders/shared-caches.ts';
 import { buildSchema } from './graphql/schema.ts';
 import type { Logger } from './logger.ts';
@@ -24,6 +28,14 @@ export interface ServerOptions {
   batchConcurrency: number;
   /** When set, only requests with this `router-authorization` header reach GraphQL. */
   routerSecret?: string;
+  /** Turns the forwarded `authorization` header into a caller. Default: no enforcement. */
+  resolveCaller?: CallerResolver;
+  /** Query limits. Default: `DEFAULT_LIMITS`. */
+  limits?: QueryLimits;
+  /** Introspection and the landing page. Default true (config turns them off in production). */
+  introspection?: boolean;
+  /** Idempotency keys store. Default: in memory, 24 h. */
+  idempotency?: IdempotencyStore;
 }
 
 /** A started subgraph server. */
@@ -46,14 +58,28 @@ export async function startServer(
 ): Promise<RunningServer> {
   const { horizon, logger } = options;
   const caches = new SharedCaches(options.cacheTtlMs);
+  const contextDeps: ContextDependencies = {
+    horizon,
+    caches,
+    logger,
+    batchConcurrency: options.batchConcurrency,
+    resolveCaller: options.resolveCaller ?? uncheckedCaller,
+    idempotency: options.idempotency ?? new InMemoryIdempotencyStore(),
+  };
   const app = express();
   app.disable('x-powered-by');
   const httpServer = createHttpServer(app);
 
+  const limits = queryLimits(options.limits ?? DEFAULT_LIMITS);
+  const introspection = options.introspection ?? true;
   const apollo = new ApolloServer<GraphQLContext>({
     schema: buildSchema(),
     includeStacktraceInErrorResponses: false,
+    introspection,
+    validationRules: limits.validationRules,
     plugins: [
+      ...limits.plugins,
+      ...(introspection ? [] : [ApolloServerPluginLandingPageDisabled()]),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       // Federated traces (ftv1) for the gateway; error messages in them stay masked, so a trace
       // never tells more than the response does.
@@ -82,8 +108,7 @@ export async function startServer(
     '/graphql',
     express.json({ limit: '1mb' }),
     expressMiddleware(apollo, {
-      context: async ({ req }) =>
-        createContext({ horizon, caches, batchConcurrency: options.batchConcurrency }, req.headers),
+      context: async ({ req }) => createContext(contextDeps, req.headers),
     }),
   );
 

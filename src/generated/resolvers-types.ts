@@ -411,6 +411,7 @@ export type MutationAddAchievementBitsArgs = {
 export type MutationAddAchievementCountArgs = {
   apiName: Scalars['String']['input'];
   count: Scalars['Int64']['input'];
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   userId: Scalars['ID']['input'];
 };
 
@@ -421,6 +422,7 @@ export type MutationAddAchievementCountArgs = {
  * Upstream failures surface as errors with the codes listed at the top of this schema.
  */
 export type MutationCancelSubscriptionArgs = {
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   reason: SubscriptionCancelReason;
   sku: Scalars['String']['input'];
   userId: Scalars['ID']['input'];
@@ -433,6 +435,7 @@ export type MutationCancelSubscriptionArgs = {
  * Upstream failures surface as errors with the codes listed at the top of this schema.
  */
 export type MutationConsumeEntitlementArgs = {
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   sku: Scalars['String']['input'];
   userId: Scalars['ID']['input'];
 };
@@ -445,6 +448,8 @@ export type MutationConsumeEntitlementArgs = {
  */
 export type MutationDeleteLeaderboardArgs = {
   apiName: Scalars['String']['input'];
+  dryRun?: InputMaybe<Scalars['Boolean']['input']>;
+  reason?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -454,7 +459,9 @@ export type MutationDeleteLeaderboardArgs = {
  * Upstream failures surface as errors with the codes listed at the top of this schema.
  */
 export type MutationDeleteLeaderboardEntryArgs = {
+  dryRun?: InputMaybe<Scalars['Boolean']['input']>;
   id: Scalars['ID']['input'];
+  reason?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -465,6 +472,7 @@ export type MutationDeleteLeaderboardEntryArgs = {
  */
 export type MutationExtendSubscriptionArgs = {
   days: Scalars['Int']['input'];
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   sku: Scalars['String']['input'];
   userId: Scalars['ID']['input'];
 };
@@ -476,6 +484,8 @@ export type MutationExtendSubscriptionArgs = {
  * Upstream failures surface as errors with the codes listed at the top of this schema.
  */
 export type MutationRefundEntitlementArgs = {
+  dryRun?: InputMaybe<Scalars['Boolean']['input']>;
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   reason: Scalars['String']['input'];
   sku: Scalars['String']['input'];
   userId: Scalars['ID']['input'];
@@ -488,6 +498,8 @@ export type MutationRefundEntitlementArgs = {
  * Upstream failures surface as errors with the codes listed at the top of this schema.
  */
 export type MutationResetAchievementsArgs = {
+  dryRun?: InputMaybe<Scalars['Boolean']['input']>;
+  reason?: InputMaybe<Scalars['String']['input']>;
   userId: Scalars['ID']['input'];
 };
 
@@ -499,6 +511,8 @@ export type MutationResetAchievementsArgs = {
  */
 export type MutationResetLeaderboardArgs = {
   apiName: Scalars['String']['input'];
+  dryRun?: InputMaybe<Scalars['Boolean']['input']>;
+  reason?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -560,7 +574,11 @@ export type MutationVerifyUserNonceArgs = {
 /** Outcome of a mutation that has no other payload. */
 export type MutationResult = {
   __typename?: 'MutationResult';
-  /** True when the upstream call reported success. Failures are reported as errors, not as false. */
+  /** True when nothing was changed because `dryRun` was asked. */
+  dryRun: Scalars['Boolean']['output'];
+  /** What was done, or with `dryRun` what would be done, in words for the person at the support tool. */
+  message?: Maybe<Scalars['String']['output']>;
+  /** True when the upstream call reported success (or, with `dryRun`, when the change would be made). Failures are reported as errors, not as false. */
   success: Scalars['Boolean']['output'];
 };
 
@@ -1123,6 +1141,8 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
 }>;
 
 export type MutationResultResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['MutationResult'] = ResolversParentTypes['MutationResult']> = ResolversObject<{
+  dryRun?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  message?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   success?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 }>;
 

@@ -1,4 +1,8 @@
 import type { HorizonClient } from '../horizon/index.ts';
+import type { Logger } from '../logger.ts';
+import type { Caller } from './auth/caller.ts';
+import type { CallerResolver } from './auth/jwt-verifier.ts';
+import type { IdempotencyStore } from './mutations/idempotency-store.ts';
 import { createRequestLoaders, type RequestLoaders } from './loaders/request-loaders.ts';
 import type { SharedCaches } from './loaders/shared-caches.ts';
 
@@ -12,28 +16,42 @@ export interface GraphQLContext {
   caches: SharedCaches;
   /** The player's user access token from `x-horizon-user-token`, for FRIENDS/VIEWER views. */
   userToken?: string;
+  /** Who is calling (from the forwarded JWT), for scope checks and audit lines. */
+  caller: Caller;
+  /** Where idempotency keys of non-idempotent writes are remembered. */
+  idempotency: IdempotencyStore;
+  /** The process logger (audit lines). */
+  logger: Logger;
 }
 
-/** What lives as long as the server: the client, the caches and the batching settings. */
+/** What lives as long as the server: the client, caches, batching settings, auth and stores. */
 export interface ContextDependencies {
   horizon: HorizonClient;
   caches: SharedCaches;
   batchConcurrency: number;
+  resolveCaller: CallerResolver;
+  idempotency: IdempotencyStore;
+  logger: Logger;
 }
 
 /** Header the gateway forwards with the player's user access token. */
 export const USER_TOKEN_HEADER = 'x-horizon-user-token';
 
-export function createContext(
+export async function createContext(
   deps: ContextDependencies,
   headers: Record<string, string | string[] | undefined>,
-): GraphQLContext {
-  const raw = headers[USER_TOKEN_HEADER];
-  const userToken = (Array.isArray(raw) ? raw[0] : raw)?.trim() || undefined;
+): Promise<GraphQLContext> {
+  const first = (name: string) => {
+    const raw = headers[name];
+    return (Array.isArray(raw) ? raw[0] : raw)?.trim() || undefined;
+  };
   return {
     horizon: deps.horizon,
     caches: deps.caches,
     loaders: createRequestLoaders(deps.horizon, deps.batchConcurrency),
-    userToken,
+    userToken: first(USER_TOKEN_HEADER),
+    caller: await deps.resolveCaller(first('authorization')),
+    idempotency: deps.idempotency,
+    logger: deps.logger,
   };
 }

@@ -61,7 +61,7 @@ describe('schema.graphql', () => {
   });
 
   it('links federation v2.9 or lower', () => {
-    const match = /@link\(url: "https:\/\/specs\.apollo\.dev\/federation\/v2\.(\d+)"/.exec(sdl);
+    const match = /@link\(\s*url: "https:\/\/specs\.apollo\.dev\/federation\/v2\.(\d+)"/.exec(sdl);
     expect(match, 'an @link to the federation spec').not.toBeNull();
     expect(Number(match![1])).toBeLessThanOrEqual(9);
   });

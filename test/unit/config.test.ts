@@ -12,6 +12,7 @@ describe('configuration', () => {
     const config = loadConfig({
       HORIZON_APP_ID: '123',
       HORIZON_APP_SECRET: 's3cret',
+      AUTH_DISABLED: 'true',
       PORT: '5000',
       CACHE_TTL_SECONDS: '0',
       HORIZON_TIMEOUT_MS: '2500',

@@ -7,7 +7,9 @@ import {
 import type { Resolvers } from '../../generated/resolvers-types.ts';
 import type { GraphQLContext } from '../context.ts';
 import { badUserInput, notFound, upstream } from '../errors.ts';
-import { checkApiName, checkBits, checkId, checkPositiveInt64 } from '../validate.ts';
+import { destructive } from '../mutations/destructive.ts';
+import { idempotent } from '../mutations/idempotent.ts';
+import { checkApiName, checkBits, checkId, checkPositiveInt64, checkText } from '../validate.ts';
 import type { AchievementUpdateParent } from './parents.ts';
 
 /** The definition named `apiName` from the shared cache (refreshed once if it is not there). */
@@ -90,11 +92,17 @@ export const achievementResolvers: Resolvers = {
       await writableDefinition(ctx, apiName, undefined);
       return write(ctx, userId, apiName, { forceUnlock: true });
     },
-    addAchievementCount: async (_root, { userId, apiName, count }, ctx) => {
+    addAchievementCount: async (_root, { userId, apiName, count, idempotencyKey }, ctx) => {
       checkId(userId, 'userId');
       checkPositiveInt64(count, 'count');
       await writableDefinition(ctx, apiName, 'COUNT');
-      return write(ctx, userId, apiName, { addCount: count });
+      return idempotent(
+        ctx.idempotency,
+        idempotencyKey,
+        'addAchievementCount',
+        { userId, apiName, count },
+        () => write(ctx, userId, apiName, { addCount: count }),
+      );
     },
     addAchievementBits: async (_root, { userId, apiName, bits }, ctx) => {
       checkId(userId, 'userId');
@@ -104,11 +112,21 @@ export const achievementResolvers: Resolvers = {
       checkBits(bits, definition.bitfieldLength, 'bits');
       return write(ctx, userId, apiName, { addBits: bits });
     },
-    resetAchievements: async (_root, { userId }, ctx) => {
+    resetAchievements: async (_root, { userId, reason, dryRun }, ctx) => {
       checkId(userId, 'userId');
-      const success = await upstream(() => removeAllAchievements(ctx.horizon, { userId }));
+      if (reason != null) checkText(reason, 'reason');
+      const result = await destructive(
+        ctx,
+        { operation: 'resetAchievements', target: `user ${userId}`, reason, dryRun },
+        async () => {
+          const rows = await upstream(() => ctx.loaders.achievementsByUser.load(userId));
+          const unlocked = rows.filter((row) => row.isUnlocked).length;
+          return `remove the progress of ${rows.length} achievement(s) of user ${userId}, ${unlocked} of them unlocked`;
+        },
+        () => upstream(() => removeAllAchievements(ctx.horizon, { userId })),
+      );
       ctx.loaders.achievementsByUser.clear(userId);
-      return { success };
+      return result;
     },
     upsertAchievementDefinition: async (_root, { input }, ctx) => {
       checkApiName(input.apiName, 'input.apiName');

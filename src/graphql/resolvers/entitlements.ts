@@ -2,7 +2,9 @@ import type { CatalogItem, Purchase } from '../../horizon/index.ts';
 import { consumeEntitlement, refundEntitlement } from '../../horizon/index.ts';
 import type { Resolvers } from '../../generated/resolvers-types.ts';
 import type { GraphQLContext } from '../context.ts';
-import { upstream } from '../errors.ts';
+import { badUserInput, upstream } from '../errors.ts';
+import { destructive, succeeded } from '../mutations/destructive.ts';
+import { idempotent } from '../mutations/idempotent.ts';
 import { checkId, checkSku, checkText } from '../validate.ts';
 
 /** A `viewer_purchases` row still grants the item: it never expires, or expires in the future. */
@@ -13,6 +15,21 @@ export function isCurrent(purchase: Purchase, nowSeconds = Date.now() / 1000): b
 /** Subscription terms appear in the catalog as `<SKU>:SUBSCRIPTION__<TERM>` rows. */
 const SUBSCRIPTION_SKU = /^(.+):SUBSCRIPTION__[A-Z]+$/;
 
+/**
+ * What a refund would do, checked against the player's purchases and the catalog: only a
+ * current DURABLE or unconsumed CONSUMABLE entitlement can be refunded.
+ */
+async function describeRefund(ctx: GraphQLContext, userId: string, sku: string): Promise<string> {
+  const owned = (await upstream(() => ctx.loaders.purchasesByUser.load(userId))).find(
+    (p) => p.sku === sku && isCurrent(p),
+  );
+  if (!owned) throw badUserInput(`user ${userId} has no current entitlement to ${sku}`, 'sku');
+  const type = (await catalog(ctx)).get(sku)?.type;
+  if (type === 'SUBSCRIPTION')
+    throw badUserInput(`${sku} is a subscription: cancel it instead of refunding`, 'sku');
+  return `refund ${sku}${type ? ` (${type})` : ''} of user ${userId}, granted ${new Date((owned.grantTime ?? 0) * 1000).toISOString()}`;
+}
+
 async function catalog(ctx: GraphQLContext): Promise<Map<string, CatalogItem>> {
   return upstream(() => ctx.caches.catalog(ctx.horizon));
 }
@@ -22,20 +39,30 @@ export const entitlementResolvers: Resolvers = {
     products: async (_root, _args, ctx) => [...(await catalog(ctx)).values()],
   },
   Mutation: {
-    consumeEntitlement: async (_root, { userId, sku }, ctx) => {
+    consumeEntitlement: async (_root, { userId, sku, idempotencyKey }, ctx) => {
       checkId(userId, 'userId');
       checkSku(sku, 'sku');
-      const success = await upstream(() => consumeEntitlement(ctx.horizon, { userId, sku }));
-      ctx.loaders.purchasesByUser.clear(userId);
-      return { success };
+      return idempotent(ctx.idempotency, idempotencyKey, 'consumeEntitlement', { userId, sku }, async () => {
+        const success = await upstream(() => consumeEntitlement(ctx.horizon, { userId, sku }));
+        ctx.loaders.purchasesByUser.clear(userId);
+        return succeeded(success);
+      });
     },
-    refundEntitlement: async (_root, { userId, sku, reason }, ctx) => {
+    refundEntitlement: async (_root, { userId, sku, reason, dryRun, idempotencyKey }, ctx) => {
       checkId(userId, 'userId');
       checkSku(sku, 'sku');
       checkText(reason, 'reason');
-      const success = await upstream(() => refundEntitlement(ctx.horizon, { userId, sku, reason }));
-      ctx.loaders.purchasesByUser.clear(userId);
-      return { success };
+      const args = { userId, sku, reason, dryRun };
+      return idempotent(ctx.idempotency, idempotencyKey, 'refundEntitlement', args, async () => {
+        const result = await destructive(
+          ctx,
+          { operation: 'refundEntitlement', target: `user ${userId} sku ${sku}`, reason, dryRun },
+          () => describeRefund(ctx, userId, sku),
+          () => upstream(() => refundEntitlement(ctx.horizon, { userId, sku, reason })),
+        );
+        ctx.loaders.purchasesByUser.clear(userId);
+        return result;
+      });
     },
   },
   User: {

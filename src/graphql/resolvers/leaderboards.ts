@@ -11,7 +11,8 @@ import type { LeaderboardFilter, Resolvers } from '../../generated/resolvers-typ
 import type { GraphQLContext } from '../context.ts';
 import { USER_TOKEN_HEADER } from '../context.ts';
 import { badUserInput, notFound, upstream } from '../errors.ts';
-import { checkApiName, checkBase64, checkId, checkRange } from '../validate.ts';
+import { destructive } from '../mutations/destructive.ts';
+import { checkApiName, checkBase64, checkId, checkRange, checkText } from '../validate.ts';
 import { decodeCursor, encodeCursor } from './leaderboard-cursor.ts';
 import type { LeaderboardEntryConnectionParent } from './parents.ts';
 
@@ -29,6 +30,13 @@ async function findBoard(ctx: GraphQLContext, apiName: string): Promise<Leaderbo
   if (cached.has(apiName)) return cached.get(apiName);
   ctx.caches.invalidateLeaderboards();
   return (await boards(ctx)).get(apiName);
+}
+
+/** The leaderboard named `apiName`, or NOT_FOUND. */
+async function existingBoard(ctx: GraphQLContext, apiName: string): Promise<Leaderboard> {
+  const board = await findBoard(ctx, apiName);
+  if (!board) throw notFound(`No leaderboard named '${apiName}' exists for this app`);
+  return board;
 }
 
 function requireUserToken(ctx: GraphQLContext, filter: string): string {
@@ -134,19 +142,37 @@ export const leaderboardResolvers: Resolvers = {
       ctx.caches.invalidateLeaderboards();
       return { leaderboard, userId, didUpdate: result.didUpdate };
     },
-    deleteLeaderboardEntry: async (_root, { id }, ctx) => {
+    deleteLeaderboardEntry: async (_root, { id, reason, dryRun }, ctx) => {
       const entryId = checkId(id, 'id');
-      const success = await upstream(() => deleteLeaderboardEntry(ctx.horizon, { entryId }));
-      ctx.loaders.leaderboardEntry.clearAll();
-      ctx.caches.invalidateLeaderboards();
-      return { success };
+      if (reason != null) checkText(reason, 'reason');
+      const result = await destructive(
+        ctx,
+        { operation: 'deleteLeaderboardEntry', target: `entry ${entryId}`, reason, dryRun },
+        // The API has no read of a single entry by id: a dry run can only check the id's form.
+        async () => `delete leaderboard entry ${entryId}`,
+        () => upstream(() => deleteLeaderboardEntry(ctx.horizon, { entryId })),
+      );
+      if (!dryRun) {
+        ctx.loaders.leaderboardEntry.clearAll();
+        ctx.caches.invalidateLeaderboards();
+      }
+      return result;
     },
-    resetLeaderboard: async (_root, { apiName }, ctx) => {
+    resetLeaderboard: async (_root, { apiName, reason, dryRun }, ctx) => {
       checkApiName(apiName, 'apiName');
-      const success = await upstream(() => removeAllLeaderboardEntries(ctx.horizon, { apiName }));
-      ctx.loaders.leaderboardEntry.clearAll();
-      ctx.caches.invalidateLeaderboards();
-      return { success };
+      if (reason != null) checkText(reason, 'reason');
+      const result = await destructive(
+        ctx,
+        { operation: 'resetLeaderboard', target: `leaderboard ${apiName}`, reason, dryRun },
+        async () =>
+          `remove all ${(await existingBoard(ctx, apiName)).entryCount ?? 'the'} entries of leaderboard ${apiName}`,
+        () => upstream(() => removeAllLeaderboardEntries(ctx.horizon, { apiName })),
+      );
+      if (!dryRun) {
+        ctx.loaders.leaderboardEntry.clearAll();
+        ctx.caches.invalidateLeaderboards();
+      }
+      return result;
     },
     upsertLeaderboard: async (_root, { input }, ctx) => {
       checkApiName(input.apiName, 'input.apiName');
@@ -163,14 +189,25 @@ export const leaderboardResolvers: Resolvers = {
       ctx.caches.invalidateLeaderboards();
       return (await findBoard(ctx, input.apiName)) ?? null;
     },
-    deleteLeaderboard: async (_root, { apiName }, ctx) => {
+    deleteLeaderboard: async (_root, { apiName, reason, dryRun }, ctx) => {
       checkApiName(apiName, 'apiName');
-      const board = await findBoard(ctx, apiName);
-      if (!board) throw notFound(`No leaderboard named '${apiName}' exists for this app`);
-      const success = await upstream(() => deleteLeaderboard(ctx.horizon, { leaderboardId: board.id }));
-      ctx.caches.invalidateLeaderboards();
-      ctx.loaders.leaderboardEntry.clearAll();
-      return { success };
+      if (reason != null) checkText(reason, 'reason');
+      let board: Leaderboard | undefined;
+      const result = await destructive(
+        ctx,
+        { operation: 'deleteLeaderboard', target: `leaderboard ${apiName}`, reason, dryRun },
+        async () => {
+          board = await existingBoard(ctx, apiName);
+          const entries = board.entryCount ? `its ${board.entryCount} entries` : 'its entries';
+          return `delete leaderboard ${apiName} (id ${board.id}) and ${entries}`;
+        },
+        () => upstream(() => deleteLeaderboard(ctx.horizon, { leaderboardId: board!.id })),
+      );
+      if (!dryRun) {
+        ctx.caches.invalidateLeaderboards();
+        ctx.loaders.leaderboardEntry.clearAll();
+      }
+      return result;
     },
   },
   User: {

@@ -1,6 +1,8 @@
 import { cancelSubscription, extendSubscription } from '../../horizon/index.ts';
 import type { Resolvers, SubscriptionCancelReason } from '../../generated/resolvers-types.ts';
 import { upstream } from '../errors.ts';
+import { succeeded } from '../mutations/destructive.ts';
+import { idempotent } from '../mutations/idempotent.ts';
 import { checkId, checkRange, checkSku } from '../validate.ts';
 
 /** The API's integer `cancel_reason` for each enum value. */
@@ -15,24 +17,40 @@ const CANCEL_REASON: Record<SubscriptionCancelReason, number> = {
 
 export const subscriptionResolvers: Resolvers = {
   Mutation: {
-    cancelSubscription: async (_root, { userId, sku, reason }, ctx) => {
+    cancelSubscription: async (_root, { userId, sku, reason, idempotencyKey }, ctx) => {
       checkId(userId, 'userId');
       checkSku(sku, 'sku');
-      const success = await upstream(() =>
-        cancelSubscription(ctx.horizon, { ownerId: userId, sku, cancelReason: CANCEL_REASON[reason] }),
+      return idempotent(
+        ctx.idempotency,
+        idempotencyKey,
+        'cancelSubscription',
+        { userId, sku, reason },
+        async () => {
+          const success = await upstream(() =>
+            cancelSubscription(ctx.horizon, { ownerId: userId, sku, cancelReason: CANCEL_REASON[reason] }),
+          );
+          ctx.loaders.subscriptionsByUser.clear(userId);
+          return succeeded(success);
+        },
       );
-      ctx.loaders.subscriptionsByUser.clear(userId);
-      return { success };
     },
-    extendSubscription: async (_root, { userId, sku, days }, ctx) => {
+    extendSubscription: async (_root, { userId, sku, days, idempotencyKey }, ctx) => {
       checkId(userId, 'userId');
       checkSku(sku, 'sku');
       checkRange(days, 1, 365, 'days');
-      const success = await upstream(() =>
-        extendSubscription(ctx.horizon, { ownerId: userId, sku, numberOfDays: days }),
+      return idempotent(
+        ctx.idempotency,
+        idempotencyKey,
+        'extendSubscription',
+        { userId, sku, days },
+        async () => {
+          const success = await upstream(() =>
+            extendSubscription(ctx.horizon, { ownerId: userId, sku, numberOfDays: days }),
+          );
+          ctx.loaders.subscriptionsByUser.clear(userId);
+          return succeeded(success);
+        },
       );
-      ctx.loaders.subscriptionsByUser.clear(userId);
-      return { success };
     },
   },
   User: {

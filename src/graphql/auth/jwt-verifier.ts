@@ -1,0 +1,68 @@
+import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import type { Caller } from './caller.ts';
+
+/** How to verify the caller's JWT. */
+export interface AuthOptions {
+  /** HS256 shared key (`AUTH_JWT_SECRET`). */
+  jwtSecret?: string;
+  /** URL of a JWKS with RS256/ES256 keys (`AUTH_JWKS_URL`). */
+  jwksUrl?: string;
+  /** Expected `iss` claim (`AUTH_ISSUER`). */
+  issuer?: string;
+  /** Expected `aud` claim (`AUTH_AUDIENCE`). */
+  audience?: string;
+}
+
+/** Turns the `authorization` header into a `Caller`; never throws. */
+export type CallerResolver = (authorization: string | undefined) => Promise<Caller>;
+
+/** Enforcement off: every caller passes (local runs only). */
+export const uncheckedCaller: CallerResolver = async () => ({ kind: 'unchecked' });
+
+/**
+ * Verifies `Authorization: Bearer <jwt>` with jose: HS256 against a shared key, or RS256/ES256
+ * against a JWKS (fetched and cached by jose). Scopes come from the standard `scope` claim
+ * (space-separated) or an `scp` array.
+ */
+export function jwtCallerResolver(options: AuthOptions): CallerResolver {
+  const verify = verifierFor(options);
+  return async (authorization) => {
+    const match = /^Bearer\s+(\S+)$/i.exec(authorization?.trim() ?? '');
+    if (!authorization) return { kind: 'anonymous' };
+    if (!match) return { kind: 'invalid', reason: 'authorization header is not "Bearer <token>"' };
+    try {
+      const payload = await verify(match[1]!);
+      return { kind: 'authenticated', subject: payload.sub ?? 'unknown', scopes: scopesOf(payload) };
+    } catch (error) {
+      return { kind: 'invalid', reason: describe(error) };
+    }
+  };
+}
+
+function verifierFor(options: AuthOptions): (token: string) => Promise<JWTPayload> {
+  const claims = { issuer: options.issuer, audience: options.audience };
+  if (options.jwtSecret) {
+    const key = new TextEncoder().encode(options.jwtSecret);
+    return async (token) => (await jwtVerify(token, key, { ...claims, algorithms: ['HS256'] })).payload;
+  }
+  if (options.jwksUrl) {
+    const jwks = createRemoteJWKSet(new URL(options.jwksUrl));
+    return async (token) =>
+      (await jwtVerify(token, jwks, { ...claims, algorithms: ['RS256', 'ES256'] })).payload;
+  }
+  throw new TypeError('jwtCallerResolver: set jwtSecret (HS256) or jwksUrl (RS256/ES256)');
+}
+
+function scopesOf(payload: JWTPayload): ReadonlySet<string> {
+  const scope = typeof payload.scope === 'string' ? payload.scope.split(' ') : [];
+  const scp = Array.isArray(payload.scp) ? payload.scp.filter((s): s is string => typeof s === 'string') : [];
+  return new Set([...scope, ...scp].filter(Boolean));
+}
+
+/** A reason safe to show: jose's error code, never the token. */
+function describe(error: unknown): string {
+  if (error instanceof joseErrors.JWTExpired) return 'token expired';
+  if (error instanceof joseErrors.JWTClaimValidationFailed) return `claim ${error.claim} is not accepted`;
+  if (error instanceof joseErrors.JOSEError) return `token rejected (${error.code})`;
+  return 'token rejected';
+}

@@ -1,0 +1,80 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import { ApolloArmor } from '@escape.tech/graphql-armor';
+import { GraphQLError, Kind, type FragmentDefinitionNode, type ValidationRule } from 'graphql';
+import { estimateUpstreamCalls } from './upstream-cost.ts';
+
+/** Limits applied to every operation before it runs (see the README's limits table). */
+export interface QueryLimits {
+  /** Most upstream calls an operation may be estimated to cause (`MAX_UPSTREAM_COST`). */
+  maxUpstreamCost: number;
+  /** Deepest selection (`MAX_QUERY_DEPTH`). */
+  maxDepth: number;
+  /** Most aliases (`MAX_ALIASES`). */
+  maxAliases: number;
+  /** Most tokens in the document (`MAX_QUERY_TOKENS`). */
+  maxTokens: number;
+  /** Most directives (`MAX_DIRECTIVES`). */
+  maxDirectives: number;
+}
+
+export const DEFAULT_LIMITS: QueryLimits = {
+  maxUpstreamCost: 250,
+  maxDepth: 15,
+  maxAliases: 30,
+  maxTokens: 3000,
+  maxDirectives: 30,
+};
+
+/**
+ * graphql-armor's depth, alias, token and directive limits (its generic cost limit is replaced by
+ * our estimate of upstream calls, which is what an operation really costs here), plus a plugin
+ * that refuses an operation whose estimate exceeds the limit before any resolver runs.
+ */
+export function queryLimits(limits: QueryLimits): {
+  plugins: ApolloServerPlugin[];
+  validationRules: ValidationRule[];
+} {
+  const armor = new ApolloArmor({
+    maxDepth: { n: limits.maxDepth },
+    maxAliases: { n: limits.maxAliases },
+    maxTokens: { n: limits.maxTokens },
+    maxDirectives: { n: limits.maxDirectives },
+    costLimit: { enabled: false },
+    blockFieldSuggestion: { enabled: true },
+  });
+  const { plugins, validationRules } = armor.protect();
+  return {
+    plugins: [...(plugins as ApolloServerPlugin[]), upstreamCostPlugin(limits.maxUpstreamCost)],
+    validationRules,
+  };
+}
+
+function upstreamCostPlugin(limit: number): ApolloServerPlugin {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ schema, document, operation, request }) {
+          if (!operation) return;
+          const fragments: Record<string, FragmentDefinitionNode> = {};
+          for (const definition of document.definitions) {
+            if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments[definition.name.value] = definition;
+          }
+          const estimate = estimateUpstreamCalls(schema, operation, fragments, request.variables ?? {});
+          if (estimate > limit) {
+            throw new GraphQLError(
+              `Query refused: it could make about ${estimate} upstream calls to Meta, more than the limit of ${limit} (MAX_UPSTREAM_COST). Ask for fewer players or fields per request.`,
+              {
+                extensions: {
+                  code: 'QUERY_TOO_EXPENSIVE',
+                  estimatedUpstreamCalls: estimate,
+                  limit,
+                  http: { status: 400 },
+                },
+              },
+            );
+          }
+        },
+      };
+    },
+  };
+}
