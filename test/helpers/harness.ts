@@ -5,9 +5,9 @@ import {
   startEmulator,
   type LoadedFixture,
 } from '../../src/emulator/index.ts';
-import { HorizonClient } from '../../src/horizon/index.ts';
+import { HorizonClient, type ResilienceOptions } from '../../src/horizon/index.ts';
 import { createLogger } from '../../src/logger.ts';
-import { startServer, type RunningServer } from '../../src/server.ts';
+import { startServer, type RunningServer, type ServerOptions } from '../../src/server.ts';
 
 /** What the emulator's `GET /__emulator/requests` reports. */
 export interface RequestCounts {
@@ -54,16 +54,24 @@ export function demoFixture(): LoadedFixture {
   return demo;
 }
 
+/**
+ * Resilience of test clients unless a test asks for its own: no retries, so that a fault injected
+ * once is seen once by the tests that are about something else. Resilience tests pass their own
+ * options (unset ones then take the client's production defaults).
+ */
+const SINGLE_ATTEMPT: ResilienceOptions = { retry: { maxAttempts: 1 } };
+
 /** A client of the given emulator with the fixture's credentials. */
 export function clientFor(
   emu: EmulatorHandle,
-  options: { timeoutMs?: number; appSecret?: string } = {},
+  options: { timeoutMs?: number; appSecret?: string; resilience?: ResilienceOptions } = {},
 ): HorizonClient {
   return new HorizonClient({
     baseUrl: emu.url,
     appId: emu.app.id,
     appSecret: options.appSecret ?? emu.app.secret,
     timeoutMs: options.timeoutMs,
+    resilience: options.resilience ?? SINGLE_ATTEMPT,
   });
 }
 
@@ -96,12 +104,16 @@ export async function subgraph(
     routerSecret?: string;
     /** Upstream timeout of the subgraph's client (headers, then body), ms; the client's default if unset. */
     timeoutMs?: number;
+    /** Retries, breakers and bulkhead of the subgraph's client; no retries if unset (see `clientFor`). */
+    resilience?: ResilienceOptions;
     emulator?: Parameters<typeof startEmulator>[0];
     /**
      * An emulator to put this subgraph in front of, instead of starting one (it is not closed with
      * the subgraph): a second subgraph with cold caches over the same upstream and counters.
      */
     upstream?: EmulatorHandle;
+    /** Further server options (auth, limits, introspection, ...), passed through as given. */
+    server?: Partial<ServerOptions>;
   } = {},
 ): Promise<SubgraphHandle> {
   const emu = options.upstream ?? (await emulator(options.emulator));
@@ -112,7 +124,7 @@ export async function subgraph(
       done();
     },
   });
-  const horizon = clientFor(emu, { timeoutMs: options.timeoutMs });
+  const horizon = clientFor(emu, { timeoutMs: options.timeoutMs, resilience: options.resilience });
   const server = await startServer(
     {
       horizon,
@@ -120,6 +132,7 @@ export async function subgraph(
       cacheTtlMs: options.cacheTtlMs ?? 60_000,
       batchConcurrency: options.batchConcurrency ?? 16,
       routerSecret: options.routerSecret,
+      ...options.server,
     },
     0,
     '127.0.0.1',
