@@ -3,7 +3,7 @@
  * and projecting records onto the selection. Each object type declares its fields and its default
  * selection; `id` is always returned for types that have one, and unset values are omitted.
  */
-import { GraphError, invalidParam } from './graph-errors.ts';
+import { invalidParam } from './graph-errors.ts';
 
 /** A parsed selection: field name → nested selection (undefined when the field had no braces). */
 export type Selection = Map<string, Selection | undefined>;
@@ -54,11 +54,7 @@ function compile<T>(type: NodeType<T>, selection: Selection | undefined): Projec
   const parts = names.map((name) => {
     const def = Object.hasOwn(type.fields, name) ? type.fields[name] : undefined;
     if (!def) {
-      throw new GraphError(
-        400,
-        100,
-        `(#100) Tried accessing nonexisting field (${name}) on node type (${type.name})`,
-      );
+      throw invalidParam(`Tried accessing nonexisting field (${name}) on node type (${type.name})`);
     }
     const sub = selection?.get(name);
     if (sub && !def.type)
@@ -77,7 +73,7 @@ function compile<T>(type: NodeType<T>, selection: Selection | undefined): Projec
 }
 
 /** Parses `a, b{c,d{e}}` into a selection; throws code 100 on a syntax error. */
-export function parseSelection(text: string): Selection {
+function parseSelection(text: string): Selection {
   let pos = 0;
   const fail = (): never => {
     throw invalidParam(`Syntax error in fields at position ${pos}: ${JSON.stringify(text)}`);

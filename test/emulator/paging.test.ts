@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Fixture } from '../../src/emulator/index.ts';
+import { MAX_PAGE_SIZE } from '../../src/emulator/paging.ts';
 import { APP_ID, APP_SECRET, APP_TOKEN, testEmulator, type TestEmulator } from './helpers.ts';
 
 // 7 players on one leaderboard: with limit=3 that is pages of 3, 3 and 1.
@@ -81,6 +82,6 @@ describe('cursor paging', () => {
       query: { api_name: 'BIG', fields: 'rank', start_at: 'OFFSET', offset: '5', limit: '100000' },
     });
     expect(page.body.data.map((e: { rank: number }) => e.rank)).toEqual([6, 7]);
-    expect(page.body.paging.previous).toContain('limit=1000');
+    expect(page.body.paging.previous).toContain(`limit=${MAX_PAGE_SIZE}`);
   });
 });
