@@ -24,7 +24,11 @@ export function notFound(message: string): GraphQLError {
 
 /** The `extensions.code` an upstream failure maps to. */
 export function codeFor(error: HorizonApiError): ErrorCode {
-  if (error.kind === 'timeout' || error.kind === 'network') return 'UPSTREAM_UNAVAILABLE';
+  if (error.kind === 'timeout' || error.kind === 'network' || error.kind === 'circuit_open') {
+    return 'UPSTREAM_UNAVAILABLE';
+  }
+  // Our own bulkhead shed the call: like a 429, the caller should slow down and try again.
+  if (error.kind === 'overloaded') return 'RATE_LIMITED';
   if (error.isRateLimited) return 'RATE_LIMITED';
   if (error.isUnauthenticated) return 'UNAUTHENTICATED';
   if (error.status === 403 || error.code === 10 || error.code === 200) return 'FORBIDDEN';

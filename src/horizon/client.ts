@@ -3,6 +3,8 @@ import type { RouteTemplate } from '../shared/routes.ts';
 import { HorizonApiError, type HorizonApiErrorDetails } from './horizon-api-error.ts';
 import { parseUpstreamJson } from './json.ts';
 import { redact } from './redact.ts';
+import { Resilience, type ResilienceOptions } from './resilience.ts';
+import type { RetryMode } from './retry-policy.ts';
 
 /** How to reach Meta's server-to-server API and with which app credentials. */
 export interface HorizonClientOptions {
@@ -20,6 +22,8 @@ export interface HorizonClientOptions {
   dispatcher?: Dispatcher;
   /** Told about every HTTP attempt (metrics, logs, traces). */
   observer?: UpstreamObserver;
+  /** Retries, circuit breakers and the bulkhead; see `RESILIENCE_DEFAULTS`. */
+  resilience?: ResilienceOptions;
 }
 
 /** How one HTTP attempt ended. */
@@ -60,14 +64,20 @@ export interface UpstreamCall {
   userToken?: string;
   /** Raw query string to send as is (for following `paging.next`); replaces `params`. */
   rawQuery?: string;
+  /**
+   * Whether a transient failure may be retried automatically. Default: `safe` for GET, `never`
+   * otherwise; endpoint functions set it explicitly, per call, from what the call does.
+   */
+  retry?: RetryMode;
 }
 
 const DEFAULTS = { baseUrl: 'https://graph.oculus.com', connections: 32, timeoutMs: 10_000 };
 
 /**
- * The only code that talks to Meta's S2S API: authentication, encoding, timeouts, JSON parsing
- * without int64 loss, and turning every failure into a secret-free `HorizonApiError`. The typed
- * endpoint functions in `./endpoints/` build on `call`.
+ * The only code that talks to Meta's S2S API: authentication, encoding, timeouts, retries,
+ * circuit breakers and a bulkhead, JSON parsing without int64 loss, and turning every failure
+ * into a secret-free `HorizonApiError`. The typed endpoint functions in `./endpoints/` build on
+ * `call`.
  */
 export class HorizonClient {
   readonly appId: string;
@@ -81,6 +91,7 @@ export class HorizonClient {
   readonly #ownsDispatcher: boolean;
   readonly #secrets: string[];
   readonly #observer?: UpstreamObserver;
+  readonly #resilience: Resilience;
 
   constructor(options: HorizonClientOptions) {
     if (!/^\d{1,20}$/.test(options.appId ?? '')) {
@@ -101,14 +112,24 @@ export class HorizonClient {
     this.#timeoutMs = positive(options.timeoutMs, 'timeoutMs') ?? DEFAULTS.timeoutMs;
     const connections = positive(options.connections, 'connections') ?? DEFAULTS.connections;
     this.#observer = options.observer;
+    this.#resilience = new Resilience(options.resilience);
     this.#ownsDispatcher = options.dispatcher === undefined;
     this.#dispatcher =
       options.dispatcher ??
       new Pool(baseUrl.origin, { connections, keepAliveTimeout: 30_000, pipelining: 1 });
   }
 
-  /** Makes one call and returns the parsed JSON body of a successful answer. */
-  async call(call: UpstreamCall): Promise<Record<string, unknown>> {
+  /**
+   * Makes one call and returns the parsed JSON body of a successful answer. A call marked safe
+   * to repeat may take several HTTP attempts; each one is reported to the observer.
+   */
+  call(call: UpstreamCall): Promise<Record<string, unknown>> {
+    const mode = call.retry ?? (call.method === 'GET' ? 'safe' : 'never');
+    return this.#resilience.execute(call.route, mode, () => this.#attempt(call));
+  }
+
+  /** One HTTP attempt. */
+  async #attempt(call: UpstreamCall): Promise<Record<string, unknown>> {
     const token = call.userToken ?? this.#appToken;
     const secrets = call.userToken ? [...this.#secrets, call.userToken] : this.#secrets;
     const query = call.rawQuery ?? (call.method === 'POST' ? '' : encodeParams(call.params));
@@ -179,6 +200,7 @@ export class HorizonClient {
       path: next.pathname.slice(this.pathPrefix.length),
       rawQuery: next.searchParams.toString(),
       userToken,
+      retry: 'safe',
     });
   }
 

@@ -9,7 +9,11 @@ export type HorizonErrorKind =
   /** No answer (headers or body) within the configured timeout. */
   | 'timeout'
   /** The connection failed or was reset before a complete answer. */
-  | 'network';
+  | 'network'
+  /** Not sent: the route family's circuit breaker is open after repeated transient failures. */
+  | 'circuit_open'
+  /** Not sent: too many upstream calls of this app are already running and queued (bulkhead). */
+  | 'overloaded';
 
 /** Everything we know about one failed upstream call. All fields are free of secrets. */
 export interface HorizonApiErrorDetails {

@@ -7,6 +7,14 @@ export {
   type UpstreamOutcome,
 } from './client.ts';
 export { HorizonApiError, type HorizonApiErrorDetails, type HorizonErrorKind } from './horizon-api-error.ts';
+export {
+  RESILIENCE_DEFAULTS,
+  type BreakerOptions,
+  type BulkheadOptions,
+  type ResilienceOptions,
+  type RetryOptions,
+} from './resilience.ts';
+export type { RetryMode } from './retry-policy.ts';
 export { buildFields, type FieldSelection } from './fields.ts';
 export { toInt64String, type Int64String } from './int64.ts';
 export { pages, allRows, type GraphPage } from './paging.ts';

@@ -99,6 +99,7 @@ export async function getAchievementDefinitions(
       include_archived: options.includeArchived,
       fields: DEFINITION_FIELDS,
     },
+    retry: 'safe',
   });
   return rows.flatMap((row) => {
     const definition = toDefinition(row);
@@ -127,6 +128,8 @@ export async function upsertAchievementDefinition(
       unlocked_description_override: input.unlockedDescriptionOverride,
       is_secret: input.isSecret,
     },
+    // An upsert keyed by api name with the whole definition: a repeat writes the same values.
+    retry: 'safe',
   });
   return { id: read.string(body, 'id') ?? '' };
 }
@@ -144,6 +147,7 @@ export async function getUserAchievements(
       api_names: options.apiNames ? JSON.stringify(options.apiNames) : undefined,
       fields: PROGRESS_FIELDS,
     },
+    retry: 'safe',
   });
   return rows.flatMap((row) => {
     const definition = toDefinition(read.object(row, 'definition') ?? {});
@@ -187,6 +191,9 @@ export async function writeAchievementProgress(
       add_count: options.addCount,
       add_bits: options.addBits,
     },
+    // Unlocking and OR-merging bits are idempotent (a repeat may only report justUnlocked false);
+    // adding to a counter is not: a repeat after a lost answer would count twice.
+    retry: options.addCount === undefined ? 'safe' : 'never',
   });
   return {
     id: read.string(body, 'id'),
@@ -205,6 +212,8 @@ export async function removeAllAchievements(
     method: 'POST',
     path: '/achievement_remove_all',
     params: { user_id: options.userId },
+    // Idempotent in effect, but a repeat would also wipe progress written since the first attempt.
+    retry: 'never',
   });
   return read.success(body);
 }

@@ -72,6 +72,8 @@ export async function verifyEntitlement(
     path: `/${seg(client.appId)}/verify_entitlement`,
     params: { user_id: options.userId, sku: options.sku },
     userToken: options.userToken,
+    // A read, sent as POST.
+    retry: 'safe',
   });
   const owned = read.success(body);
   return owned ? { owned, grantTime: read.number(body, 'grant_time') } : { owned };
@@ -88,6 +90,8 @@ export async function consumeEntitlement(
     path: `/${seg(client.appId)}/consume_entitlement`,
     params: { user_id: options.userId, sku: options.sku },
     userToken: options.userToken,
+    // A repeat after a lost answer would consume a second unit (or fail on the first's success).
+    retry: 'never',
   });
   return read.success(body);
 }
@@ -103,6 +107,7 @@ export async function getViewerPurchases(
     path: `/${seg(client.appId)}/viewer_purchases`,
     params: { user_id: options.userId, fields: PURCHASE_FIELDS, limit: 200 },
     userToken: options.userToken,
+    retry: 'safe',
   });
   return rows.flatMap((row) => {
     const item = read.object(row, 'item') ?? {};
@@ -130,6 +135,8 @@ export async function refundEntitlement(
     method: 'POST',
     path: `/${seg(client.appId)}/refund_iap_entitlement`,
     params: { user_id: options.userId, sku: options.sku, reason: options.reason },
+    // Money: never sent twice without the caller deciding to.
+    retry: 'never',
   });
   return read.success(body);
 }
@@ -145,6 +152,7 @@ export async function getAvailablePurchases(
     path: '/application/available_purchases',
     params: { fields: CATALOG_FIELDS },
     userToken: options.userToken,
+    retry: 'safe',
   });
   return rows.flatMap((row) => {
     const sku = read.string(row, 'sku');

@@ -106,6 +106,7 @@ export async function getLeaderboards(
     method: 'GET',
     path: `/${seg(client.appId)}/leaderboards`,
     params: { api_name: options.apiName, fields: LEADERBOARD_FIELDS },
+    retry: 'safe',
   });
   return rows.map((row) => ({
     id: read.string(row, 'id') ?? '',
@@ -136,6 +137,8 @@ export async function upsertLeaderboard(
       latest_allowed_entry_time: input.latestAllowedEntryTime,
       title_locale_map: input.titleLocaleMap ? JSON.stringify(input.titleLocaleMap) : undefined,
     },
+    // An upsert keyed by api name: a repeat writes the same values.
+    retry: 'safe',
   });
   return { id: read.string(body, 'id') ?? '' };
 }
@@ -149,6 +152,9 @@ export async function deleteLeaderboard(
     route: ROUTES.leaderboardDelete,
     method: 'DELETE',
     path: `/${seg(options.leaderboardId)}`,
+    // Idempotent in effect, but a repeat after a lost success answers "does not exist", which the
+    // caller would read as a failed delete; it gets a retryable error and decides instead.
+    retry: 'never',
   });
   return read.success(body);
 }
@@ -202,6 +208,9 @@ export async function submitLeaderboardEntry(
       supplementary_metric: options.supplementaryMetric,
     },
     userToken: options.userToken,
+    // Keeping the better score is idempotent (a repeat may only report didUpdate false); a forced
+    // write is not: repeated, it could overwrite a score written between the attempts.
+    retry: options.forceUpdate ? 'never' : 'safe',
   });
   return { success: read.success(body), didUpdate: read.boolean(body, 'did_update') ?? false };
 }
@@ -215,6 +224,8 @@ export async function deleteLeaderboardEntry(
     route: ROUTES.leaderboardEntryDelete,
     method: 'DELETE',
     path: `/${seg(options.entryId)}`,
+    // As for a leaderboard: a repeat after a lost success would answer "does not exist".
+    retry: 'never',
   });
   return read.success(body);
 }
@@ -229,6 +240,8 @@ export async function removeAllLeaderboardEntries(
     method: 'POST',
     path: '/leaderboard_remove_all_entries',
     params: { api_name: options.apiName },
+    // A repeat would also delete entries written since the first attempt.
+    retry: 'never',
   });
   return read.success(body);
 }
@@ -251,6 +264,7 @@ function entriesCall(client: HorizonClient, query: LeaderboardEntriesQuery) {
       fields: ENTRY_FIELDS,
     },
     userToken: query.userToken,
+    retry: 'safe' as const,
   };
 }
 

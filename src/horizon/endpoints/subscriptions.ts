@@ -73,6 +73,7 @@ export async function getSubscriptions(
       limit: 200,
     },
     userToken: options.userToken,
+    retry: 'safe',
   });
   return rows.flatMap((row) => {
     const sku = read.string(row, 'sku');
@@ -114,6 +115,8 @@ export async function cancelSubscription(
       sku: options.sku,
       cancel_reason: options.cancelReason,
     },
+    // Irreversible, and a repeat after a lost answer fails as "already cancelled".
+    retry: 'never',
   });
   return read.success(body);
 }
@@ -133,6 +136,8 @@ export async function extendSubscription(
       sku: options.sku,
       number_of_days: options.numberOfDays,
     },
+    // Additive: a repeat after a lost answer would extend twice.
+    retry: 'never',
   });
   return read.success(body);
 }

@@ -23,6 +23,7 @@ export async function getUser(client: HorizonClient, options: { userId: string }
     method: 'GET',
     path: `/${seg(options.userId)}`,
     params: { fields: USER_FIELDS },
+    retry: 'safe',
   });
   return toUser(body) ?? { id: options.userId };
 }
@@ -35,6 +36,7 @@ export async function getMe(client: HorizonClient, options: { userToken: string 
     path: '/me',
     params: { fields: USER_FIELDS },
     userToken: options.userToken,
+    retry: 'safe',
   });
   const user = toUser(body);
   if (!user) {
@@ -57,6 +59,8 @@ export async function validateUserNonce(
     method: 'POST',
     path: '/user_nonce_validate',
     params: { user_id: options.userId, nonce: options.nonce },
+    // Validating uses the nonce up: a repeat after a lost "valid" would answer "invalid".
+    retry: 'never',
   });
   return read.boolean(body, 'is_valid') ?? false;
 }

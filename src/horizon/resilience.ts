@@ -1,0 +1,120 @@
+import { BrokenCircuitError, BulkheadRejectedError, bulkhead, wrap, type BulkheadPolicy } from 'cockatiel';
+import type { RouteTemplate } from '../shared/routes.ts';
+import { CircuitBreakers } from './circuit-breakers.ts';
+import { HorizonApiError } from './horizon-api-error.ts';
+import { ROUTE_FAMILY } from './route-families.ts';
+import { RetryPolicy, type RetryMode } from './retry-policy.ts';
+
+/** Retries of calls marked safe to repeat. */
+export interface RetryOptions {
+  /** Attempts per call, the first included; 1 turns retries off. Default 3. */
+  maxAttempts?: number;
+  /**
+   * Milliseconds from the start of a call during which a retry may still begin; a `Retry-After`
+   * ending later fails the call at once. Each attempt keeps its own timeout, so a call lasts at
+   * most about `budgetMs + timeoutMs`. Default 2 000.
+   */
+  budgetMs?: number;
+  /** Upper bound of the first (fully jittered) backoff, doubled for each later one. Default 100. */
+  baseDelayMs?: number;
+}
+
+/** Circuit breakers, one per route family. */
+export interface BreakerOptions {
+  /** Consecutive transient failures of a family's attempts that open its breaker. Default 10. */
+  threshold?: number;
+  /** Milliseconds an open breaker fails calls fast before it lets a trial call through. Default 5 000. */
+  cooldownMs?: number;
+}
+
+/** The bound on concurrent upstream calls of this app. */
+export interface BulkheadOptions {
+  /** Calls in flight at once. Default 32 (the default connection pool size). */
+  maxConcurrent?: number;
+  /** Calls waiting for a slot; a call beyond them fails at once. Default 500. */
+  maxQueued?: number;
+}
+
+/** How the client protects itself and Meta when the upstream misbehaves. */
+export interface ResilienceOptions {
+  retry?: RetryOptions;
+  breaker?: BreakerOptions;
+  bulkhead?: BulkheadOptions;
+}
+
+/** Defaults sized for a subgraph behind a gateway whose subgraph timeout is tens of seconds. */
+export const RESILIENCE_DEFAULTS = {
+  retry: { maxAttempts: 3, budgetMs: 2_000, baseDelayMs: 100 },
+  breaker: { threshold: 10, cooldownMs: 5_000 },
+  bulkhead: { maxConcurrent: 32, maxQueued: 500 },
+} as const;
+
+/**
+ * Runs each upstream call through, from the outside in: the retry policy (one call, several
+ * attempts), the route family's circuit breaker (judges every attempt, so retries count), then
+ * the app's bulkhead (holds a slot only while an attempt is on the wire, never during a backoff).
+ * The breaker's and the bulkhead's refusals become `HorizonApiError`s only out here, after the
+ * retry policy has declined to retry them.
+ */
+export class Resilience {
+  readonly #retry: RetryPolicy;
+  readonly #breakers: CircuitBreakers;
+  readonly #bulkhead: BulkheadPolicy;
+
+  constructor(options: ResilienceOptions = {}) {
+    const d = RESILIENCE_DEFAULTS;
+    this.#retry = new RetryPolicy({
+      maxAttempts: setting(options.retry?.maxAttempts, 'retry.maxAttempts', 1, 10) ?? d.retry.maxAttempts,
+      budgetMs: setting(options.retry?.budgetMs, 'retry.budgetMs', 0, 120_000) ?? d.retry.budgetMs,
+      baseDelayMs: setting(options.retry?.baseDelayMs, 'retry.baseDelayMs', 0, 60_000) ?? d.retry.baseDelayMs,
+    });
+    this.#breakers = new CircuitBreakers({
+      threshold: setting(options.breaker?.threshold, 'breaker.threshold', 1, 10_000) ?? d.breaker.threshold,
+      cooldownMs:
+        setting(options.breaker?.cooldownMs, 'breaker.cooldownMs', 1, 3_600_000) ?? d.breaker.cooldownMs,
+    });
+    this.#bulkhead = bulkhead(
+      setting(options.bulkhead?.maxConcurrent, 'bulkhead.maxConcurrent', 1, 10_000) ??
+        d.bulkhead.maxConcurrent,
+      setting(options.bulkhead?.maxQueued, 'bulkhead.maxQueued', 0, 1_000_000) ?? d.bulkhead.maxQueued,
+    );
+  }
+
+  /** Runs `attempt` (one HTTP attempt of `route`) under the retry policy, the breaker and the bulkhead. */
+  async execute<T>(route: RouteTemplate, mode: RetryMode, attempt: () => Promise<T>): Promise<T> {
+    const breaker = this.#breakers.for(route);
+    try {
+      return await this.#retry.execute(mode, () => wrap(breaker, this.#bulkhead).execute(() => attempt()));
+    } catch (error) {
+      throw refusal(error, route) ?? error;
+    }
+  }
+}
+
+/** The `HorizonApiError` a breaker or bulkhead refusal stands for; both are transient. */
+function refusal(error: unknown, route: RouteTemplate): HorizonApiError | undefined {
+  if (error instanceof BrokenCircuitError) {
+    return new HorizonApiError(
+      `${route}: not sent, the ${ROUTE_FAMILY[route]} circuit breaker is open after repeated upstream failures`,
+      { kind: 'circuit_open', endpoint: route, transient: true },
+    );
+  }
+  if (error instanceof BulkheadRejectedError) {
+    return new HorizonApiError(`${route}: not sent, too many upstream calls are already running and queued`, {
+      kind: 'overloaded',
+      endpoint: route,
+      transient: true,
+    });
+  }
+  return undefined;
+}
+
+function setting(value: number | undefined, name: string, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new TypeError(
+      `HorizonClient: resilience ${name} must be an integer from ${min} to ${max}, got ${String(value)}`,
+    );
+  }
+  return value;
+}
