@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -98,7 +98,7 @@ describe('loadFixture', () => {
     }
   });
 
-  it.runIf(existsSync(DEMO_FIXTURE_PATH))('accepts the demo fixture', () => {
+  it('accepts the demo fixture', () => {
     const demo = loadFixture(DEMO_FIXTURE_PATH);
     expect(demo.users.length).toBeGreaterThan(0);
     expect(demo.app.id).toMatch(/^\d+$/);
