@@ -2,6 +2,11 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { AuthOptions } from './graphql/auth/jwt-verifier.ts';
 import type { QueryLimits } from './graphql/limits/query-limits.ts';
+import { RESILIENCE_DEFAULTS as RESILIENCE, type ResilienceOptions } from './horizon/index.ts';
+
+/** A whole number within `[min, max]`, `fallback` when unset (resilience settings; see the client). */
+const wholeNumber = (min: number, max: number, fallback: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
 
 /**
  * Configuration, parsed once from the environment. Every variable is documented in the README's
@@ -34,6 +39,13 @@ const EnvSchema = z
     HORIZON_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1024).default(32),
     HORIZON_TIMEOUT_MS: z.coerce.number().int().min(1).max(120_000).default(10_000),
     HORIZON_BATCH_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
+    HORIZON_RETRY_MAX_ATTEMPTS: wholeNumber(1, 10, RESILIENCE.retry.maxAttempts),
+    HORIZON_RETRY_BUDGET_MS: wholeNumber(0, 120_000, RESILIENCE.retry.budgetMs),
+    HORIZON_RETRY_BASE_DELAY_MS: wholeNumber(0, 60_000, RESILIENCE.retry.baseDelayMs),
+    HORIZON_BREAKER_THRESHOLD: wholeNumber(1, 10_000, RESILIENCE.breaker.threshold),
+    HORIZON_BREAKER_COOLDOWN_MS: wholeNumber(1, 3_600_000, RESILIENCE.breaker.cooldownMs),
+    HORIZON_MAX_CONCURRENT_CALLS: wholeNumber(1, 10_000, RESILIENCE.bulkhead.maxConcurrent),
+    HORIZON_MAX_QUEUED_CALLS: wholeNumber(0, 1_000_000, RESILIENCE.bulkhead.maxQueued),
     ROUTER_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
@@ -72,6 +84,8 @@ export interface Config {
   timeoutMs: number;
   /** How many upstream calls of one DataLoader batch run at once. */
   batchConcurrency: number;
+  /** Upstream retries, circuit breakers and bulkhead. */
+  resilience: ResilienceOptions;
   /** How callers' JWTs are verified, or `disabled` (local runs only). */
   auth: { mode: 'disabled' } | { mode: 'jwt'; options: AuthOptions };
   /** Whether introspection and the landing page are on (off by default in production). */
@@ -110,6 +124,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxConnections: e.HORIZON_MAX_CONNECTIONS,
     timeoutMs: e.HORIZON_TIMEOUT_MS,
     batchConcurrency: e.HORIZON_BATCH_CONCURRENCY,
+    resilience: {
+      retry: {
+        maxAttempts: e.HORIZON_RETRY_MAX_ATTEMPTS,
+        budgetMs: e.HORIZON_RETRY_BUDGET_MS,
+        baseDelayMs: e.HORIZON_RETRY_BASE_DELAY_MS,
+      },
+      breaker: { threshold: e.HORIZON_BREAKER_THRESHOLD, cooldownMs: e.HORIZON_BREAKER_COOLDOWN_MS },
+      bulkhead: { maxConcurrent: e.HORIZON_MAX_CONCURRENT_CALLS, maxQueued: e.HORIZON_MAX_QUEUED_CALLS },
+    },
     auth: authConfig(e),
     introspection: e.GRAPHQL_INTROSPECTION ? e.GRAPHQL_INTROSPECTION === 'true' : e.NODE_ENV !== 'production',
     limits: {

@@ -30,6 +30,7 @@ async function main(): Promise<void> {
     appSecret: credentials.appSecret,
     connections: config.maxConnections,
     timeoutMs: config.timeoutMs,
+    resilience: config.resilience,
   });
   const server = await startServer(
     {

@@ -44,6 +44,35 @@ describe('configuration', () => {
     expect(message).not.toContain('planted-secret-cfg');
   });
 
+  it('gives upstream resilience its defaults and reads each setting from the environment', () => {
+    expect(loadConfig({}).resilience).toEqual({
+      retry: { maxAttempts: 3, budgetMs: 2000, baseDelayMs: 100 },
+      breaker: { threshold: 10, cooldownMs: 5000 },
+      bulkhead: { maxConcurrent: 32, maxQueued: 500 },
+    });
+    const config = loadConfig({
+      HORIZON_RETRY_MAX_ATTEMPTS: '1',
+      HORIZON_RETRY_BUDGET_MS: '500',
+      HORIZON_RETRY_BASE_DELAY_MS: '0',
+      HORIZON_BREAKER_THRESHOLD: '3',
+      HORIZON_BREAKER_COOLDOWN_MS: '250',
+      HORIZON_MAX_CONCURRENT_CALLS: '4',
+      HORIZON_MAX_QUEUED_CALLS: '0',
+    });
+    expect(config.resilience).toEqual({
+      retry: { maxAttempts: 1, budgetMs: 500, baseDelayMs: 0 },
+      breaker: { threshold: 3, cooldownMs: 250 },
+      bulkhead: { maxConcurrent: 4, maxQueued: 0 },
+    });
+  });
+
+  it('refuses resilience settings out of range, naming the variable', () => {
+    expect(() => loadConfig({ HORIZON_RETRY_MAX_ATTEMPTS: '0' })).toThrow(/HORIZON_RETRY_MAX_ATTEMPTS/);
+    expect(() => loadConfig({ HORIZON_RETRY_MAX_ATTEMPTS: '11' })).toThrow(/HORIZON_RETRY_MAX_ATTEMPTS/);
+    expect(() => loadConfig({ HORIZON_BREAKER_THRESHOLD: 'many' })).toThrow(/HORIZON_BREAKER_THRESHOLD/);
+    expect(() => loadConfig({ HORIZON_MAX_CONCURRENT_CALLS: '0' })).toThrow(/HORIZON_MAX_CONCURRENT_CALLS/);
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ HORIZON_APP_ID: '', HORIZON_APP_SECRET: '' }).credentials).toBeUndefined();
   });
