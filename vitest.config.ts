@@ -12,5 +12,6 @@ export default defineConfig({
     hookTimeout: 20_000,
     env: { APOLLO_TELEMETRY_DISABLED: '1' },
     reporters: ['default', './test/summary-reporter.ts'],
+    setupFiles: ['./test/helpers/secret-sentinel.ts'],
   },
 });

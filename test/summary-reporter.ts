@@ -8,14 +8,16 @@ export default class SummaryReporter implements Reporter {
   onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
     const count = { passed: 0, failed: 0, skipped: 0 };
     for (const module of testModules) {
+      let failedTests = 0;
       for (const test of module.children.allTests()) {
         const state = test.result().state;
         if (state === 'passed') count.passed++;
-        else if (state === 'failed') count.failed++;
+        else if (state === 'failed') failedTests++;
         else count.skipped++;
       }
-      // A file that failed to load has no tests but must still fail the summary.
-      if (module.state() === 'failed' && module.children.size === 0) count.failed++;
+      // A file that failed outside its tests (an import, a beforeAll) fails the summary even when
+      // its tests only show as skipped.
+      count.failed += module.state() === 'failed' && failedTests === 0 ? 1 : failedTests;
     }
     const skipped = count.skipped ? `, ${count.skipped} skipped` : '';
     process.stdout.write(`\n${count.passed} passed, ${count.failed} failed${skipped}\n`);

@@ -4,6 +4,7 @@ import { startStandaloneServer } from '@apollo/server/standalone';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadFixture } from '../../src/emulator/index.ts';
 import { subgraph, type SubgraphHandle } from '../helpers/harness.ts';
+import { transcript } from '../helpers/planted-secret.ts';
 import { startAccountsSubgraph, type Account } from './accounts-subgraph.ts';
 
 // A real supergraph on loopback: @apollo/gateway composes our subgraph (upstream: the emulator)
@@ -24,7 +25,9 @@ let gatewayServer: ApolloServer;
 let gatewayUrl: string;
 
 beforeAll(async () => {
-  horizon = await subgraph({ routerSecret: ROUTER_SECRET });
+  // @apollo/gateway refuses supergraphs with `for: SECURITY` features, so the subgraph serves its
+  // SDL without @requiresScopes/@authenticated here (it still enforces them itself).
+  horizon = await subgraph({ routerSecret: ROUTER_SECRET, server: { securityDirectives: false } });
   accountsServer = await startAccountsSubgraph(accounts);
   const gateway = new ApolloGateway({
     supergraphSdl: new IntrospectAndCompose({
@@ -71,7 +74,9 @@ async function gateway(query: string, headers: Record<string, string> = {}): Pro
     headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify({ query }),
   });
-  return (await res.json()) as GatewayResponse;
+  const raw = await res.text();
+  transcript.push(raw);
+  return JSON.parse(raw) as GatewayResponse;
 }
 
 function rankOf(userId: string, board: string): number | null {

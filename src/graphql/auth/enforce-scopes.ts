@@ -3,39 +3,75 @@ import {
   GraphQLError,
   isObjectType,
   Kind,
+  visit,
   type ConstValueNode,
-  type GraphQLField,
+  type DocumentNode,
+  type FieldDefinitionNode,
   type GraphQLSchema,
 } from 'graphql';
 import type { GraphQLContext } from '../context.ts';
 
-/**
- * The subgraph's own enforcement of `@requiresScopes` and `@authenticated` (defense in depth: a
- * router may enforce the same annotations). Every field carrying one is wrapped so the check runs
- * before its resolver, so a refused call never reaches Meta.
- */
-export function enforceScopes(schema: GraphQLSchema): GraphQLSchema {
-  for (const type of Object.values(schema.getTypeMap())) {
-    if (!isObjectType(type) || type.name.startsWith('__')) continue;
-    for (const field of Object.values(type.getFields())) {
+/** `[]`: authenticated only; otherwise any one of the scope sets, with all of its scopes. */
+export type Rule = readonly (readonly string[])[];
+
+const SECURITY_DIRECTIVES = new Set(['requiresScopes', 'authenticated']);
+
+/** The `@requiresScopes` / `@authenticated` rule of every annotated field, by `Type.field`. */
+export function scopeRules(typeDefs: DocumentNode): Map<string, Rule> {
+  const rules = new Map<string, Rule>();
+  for (const definition of typeDefs.definitions) {
+    if (definition.kind !== Kind.OBJECT_TYPE_DEFINITION && definition.kind !== Kind.OBJECT_TYPE_EXTENSION)
+      continue;
+    for (const field of definition.fields ?? []) {
       const rule = ruleOf(field);
-      if (!rule) continue;
-      const resolve = field.resolve ?? defaultFieldResolver;
-      field.resolve = (source, args, ctx: GraphQLContext, info) => {
-        check(rule, ctx, `${type.name}.${field.name}`);
-        return resolve(source, args, ctx, info);
-      };
+      if (rule) rules.set(`${definition.name.value}.${field.name.value}`, rule);
     }
+  }
+  return rules;
+}
+
+/**
+ * The subgraph's own enforcement of the rules (defense in depth: a router may enforce the same
+ * annotations). Every annotated field is wrapped so the check runs before its resolver, so a
+ * refused call never reaches Meta.
+ */
+export function enforceScopes(schema: GraphQLSchema, rules: Map<string, Rule>): GraphQLSchema {
+  for (const [coordinate, rule] of rules) {
+    const [typeName, fieldName] = coordinate.split('.') as [string, string];
+    const type = schema.getType(typeName);
+    const field = isObjectType(type) ? type.getFields()[fieldName] : undefined;
+    if (!field) throw new Error(`enforceScopes: ${coordinate} is not in the schema`);
+    const resolve = field.resolve ?? defaultFieldResolver;
+    field.resolve = (source, args, ctx: GraphQLContext, info) => {
+      check(rule, ctx, coordinate);
+      return resolve(source, args, ctx, info);
+    };
   }
   return schema;
 }
 
-/** `null`: no rule; `[]`: authenticated only; otherwise any one of the scope sets, all of its scopes. */
-type Rule = readonly (readonly string[])[];
+/**
+ * The same SDL without `@requiresScopes` / `@authenticated` (usages and `@link` imports), for
+ * gateways that refuse supergraphs with `for: SECURITY` features (`@apollo/gateway`). The
+ * subgraph still enforces the rules itself.
+ */
+export function withoutSecurityDirectives(typeDefs: DocumentNode): DocumentNode {
+  return visit(typeDefs, {
+    Directive(node) {
+      return SECURITY_DIRECTIVES.has(node.name.value) ? null : undefined;
+    },
+    ListValue(node) {
+      const values = node.values.filter(
+        (v) => !(v.kind === Kind.STRING && SECURITY_DIRECTIVES.has(v.value.slice(1))),
+      );
+      return values.length === node.values.length ? undefined : { ...node, values };
+    },
+  });
+}
 
-function ruleOf(field: GraphQLField<unknown, unknown>): Rule | null {
+function ruleOf(field: FieldDefinitionNode): Rule | null {
   let rule: Rule | null = null;
-  for (const directive of field.astNode?.directives ?? []) {
+  for (const directive of field.directives ?? []) {
     if (directive.name.value === 'authenticated') rule ??= [];
     if (directive.name.value === 'requiresScopes') {
       const scopes = directive.arguments?.find((a) => a.name.value === 'scopes')?.value;
