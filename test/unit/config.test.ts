@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.ts';
 
@@ -75,5 +78,74 @@ describe('configuration', () => {
 
   it('treats empty variables as unset', () => {
     expect(loadConfig({ HORIZON_APP_ID: '', HORIZON_APP_SECRET: '' }).credentials).toBeUndefined();
+  });
+});
+
+describe('access control and secrets configuration', () => {
+  const real = { HORIZON_APP_ID: '123', HORIZON_APP_SECRET: 's3cret' };
+
+  it('refuses real credentials without an auth decision, explaining the choice', () => {
+    expect(() => loadConfig(real)).toThrow(/AUTH_JWT_SECRET.*AUTH_JWKS_URL.*AUTH_DISABLED=true/s);
+  });
+
+  it('turns enforcement on with a shared key or a JWKS URL', () => {
+    const hs = loadConfig({
+      ...real,
+      AUTH_JWT_SECRET: 'k'.repeat(32),
+      AUTH_ISSUER: 'iss',
+      AUTH_AUDIENCE: 'aud',
+    });
+    expect(hs.auth).toEqual({
+      mode: 'jwt',
+      options: { jwtSecret: 'k'.repeat(32), issuer: 'iss', audience: 'aud' },
+    });
+    const rs = loadConfig({ ...real, AUTH_JWKS_URL: 'https://auth.example.test/jwks.json' });
+    expect(rs.auth).toMatchObject({
+      mode: 'jwt',
+      options: { jwksUrl: 'https://auth.example.test/jwks.json' },
+    });
+  });
+
+  it('leaves enforcement off for the embedded emulator unless asked, and when told to', () => {
+    expect(loadConfig({}).auth).toEqual({ mode: 'disabled' });
+    expect(loadConfig({ ...real, AUTH_DISABLED: 'true' }).auth).toEqual({ mode: 'disabled' });
+    expect(() => loadConfig({ AUTH_DISABLED: 'false' })).toThrow(/AUTH_JWT_SECRET/);
+  });
+
+  it('refuses contradictory auth settings', () => {
+    expect(() =>
+      loadConfig({ ...real, AUTH_JWT_SECRET: 'k'.repeat(32), AUTH_JWKS_URL: 'https://a.test/j' }),
+    ).toThrow(/AUTH_JWKS_URL/);
+    expect(() => loadConfig({ ...real, AUTH_JWT_SECRET: 'k'.repeat(32), AUTH_DISABLED: 'true' })).toThrow(
+      /AUTH_DISABLED/,
+    );
+    expect(() => loadConfig({ ...real, AUTH_JWT_SECRET: 'short' })).toThrow(/AUTH_JWT_SECRET/);
+  });
+
+  it('reads the app secret from a mounted file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'secret-'));
+    const file = join(dir, 'app-secret');
+    writeFileSync(file, 'file-secret-value\n');
+    const config = loadConfig({
+      HORIZON_APP_ID: '123',
+      HORIZON_APP_SECRET_FILE: file,
+      AUTH_DISABLED: 'true',
+    });
+    expect(config.credentials).toEqual({ appId: '123', appSecret: 'file-secret-value' });
+    expect(() =>
+      loadConfig({ HORIZON_APP_ID: '123', HORIZON_APP_SECRET_FILE: join(dir, 'missing') }),
+    ).toThrow(/HORIZON_APP_SECRET_FILE: cannot read/);
+    expect(() => loadConfig({ ...real, HORIZON_APP_SECRET_FILE: file })).toThrow(/not both/);
+  });
+
+  it('turns introspection off in production unless enabled', () => {
+    expect(loadConfig({}).introspection).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'production' }).introspection).toBe(false);
+    expect(loadConfig({ NODE_ENV: 'production', GRAPHQL_INTROSPECTION: 'true' }).introspection).toBe(true);
+  });
+
+  it('reads query limits, refusing a depth below 10', () => {
+    expect(loadConfig({ MAX_UPSTREAM_COST: '500' }).limits.maxUpstreamCost).toBe(500);
+    expect(() => loadConfig({ MAX_QUERY_DEPTH: '5' })).toThrow(/MAX_QUERY_DEPTH/);
   });
 });
