@@ -1,4 +1,11 @@
-import { BrokenCircuitError, BulkheadRejectedError, bulkhead, wrap, type BulkheadPolicy } from 'cockatiel';
+import {
+  BrokenCircuitError,
+  BulkheadRejectedError,
+  CircuitState,
+  bulkhead,
+  wrap,
+  type BulkheadPolicy,
+} from 'cockatiel';
 import type { RouteTemplate } from '../shared/routes.ts';
 import { CircuitBreakers } from './circuit-breakers.ts';
 import { HorizonApiError } from './horizon-api-error.ts';
@@ -84,7 +91,11 @@ export class Resilience {
   async execute<T>(route: RouteTemplate, mode: RetryMode, attempt: () => Promise<T>): Promise<T> {
     const breaker = this.#breakers.for(route);
     try {
-      return await this.#retry.execute(mode, () => wrap(breaker, this.#bulkhead).execute(() => attempt()));
+      return await this.#retry.execute(
+        mode,
+        () => wrap(breaker, this.#bulkhead).execute(() => attempt()),
+        () => breaker.state === CircuitState.Open,
+      );
     } catch (error) {
       throw refusal(error, route) ?? error;
     }

@@ -37,8 +37,11 @@ export class RetryPolicy {
     this.#settings = settings;
   }
 
-  /** Runs `attempt`, and again while the mode, the error, the attempt cap and the budget allow. */
-  execute<T>(mode: RetryMode, attempt: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `attempt`, and again while the mode, the error, the attempt cap and the budget allow, and
+   * while `refused()` (the route's breaker is open) does not say that a retry would not be sent.
+   */
+  execute<T>(mode: RetryMode, attempt: () => Promise<T>, refused: () => boolean): Promise<T> {
     const { maxAttempts, budgetMs, baseDelayMs } = this.#settings;
     if (mode === 'never' || maxAttempts <= 1) return attempt();
     // A policy per call: its predicate and backoff close over this call's deadline.
@@ -49,7 +52,8 @@ export class RetryPolicy {
       maxDelay: budgetMs,
     });
     const policy = retry(
-      handleWhen((error) => worthRetrying(error, deadline)),
+      // With the breaker open, the caller is better served by the failure that opened it.
+      handleWhen((error) => !refused() && worthRetrying(error, deadline)),
       {
         // cockatiel counts retries, we count attempts.
         maxAttempts: maxAttempts - 1,
