@@ -66,7 +66,8 @@ export interface UpstreamCall {
   rawQuery?: string;
   /**
    * Whether a transient failure may be retried automatically. Default: `safe` for GET, `never`
-   * otherwise; endpoint functions set it explicitly, per call, from what the call does.
+   * otherwise; endpoint functions set it explicitly, per call, from what the call does (the API
+   * has a GET that writes: `GET /{app_id}/consume_entitlement` would have to say `never`).
    */
   retry?: RetryMode;
 }
