@@ -27,6 +27,7 @@ const EnvSchema = z
     AUTH_DISABLED: z.enum(['true', 'false']).optional(),
     NODE_ENV: z.string().optional(),
     GRAPHQL_INTROSPECTION: z.enum(['true', 'false']).optional(),
+    FEDERATION_SECURITY_DIRECTIVES: z.enum(['true', 'false']).default('true'),
     MAX_UPSTREAM_COST: z.coerce.number().int().min(1).max(100_000).default(250),
     MAX_QUERY_DEPTH: z.coerce.number().int().min(10).max(100).default(15),
     MAX_ALIASES: z.coerce.number().int().min(1).max(1000).default(30),
@@ -48,6 +49,11 @@ const EnvSchema = z
     HORIZON_MAX_QUEUED_CALLS: wholeNumber(0, 1_000_000, RESILIENCE.bulkhead.maxQueued),
     ROUTER_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    LOG_PRETTY: z.enum(['true', 'false']).default('false'),
+    READINESS_UPSTREAM_GRACE_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
+    SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+    SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(0),
+    EMULATOR_LATENCY_MS: z.coerce.number().int().min(0).max(600_000).default(0),
   })
   .refine((env) => !(env.HORIZON_APP_SECRET && env.HORIZON_APP_SECRET_FILE), {
     message: 'set HORIZON_APP_SECRET or HORIZON_APP_SECRET_FILE, not both',
@@ -92,9 +98,21 @@ export interface Config {
   introspection: boolean;
   /** Query limits applied before execution. */
   limits: QueryLimits;
+  /** Whether the served SDL carries `@requiresScopes`/`@authenticated` (false for `@apollo/gateway`). */
+  securityDirectives: boolean;
   /** Shared secret the router sends in `router-authorization`; undefined accepts any caller. */
   routerSecret?: string;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
+  /** Human-readable logs when stdout is a terminal (needs the pino-pretty dev dependency). */
+  logPretty: boolean;
+  /** How long the upstream may be unreachable before `/readyz` says not ready, ms; 0 ignores it. */
+  readinessUpstreamGraceMs: number;
+  /** How long shutdown lets in-flight requests finish before cutting connections, ms. */
+  shutdownTimeoutMs: number;
+  /** How long shutdown keeps serving after `/readyz` turned not ready, ms (load balancer lag). */
+  shutdownDelayMs: number;
+  /** Delay the embedded emulator adds to every response, ms (demos and tests only). */
+  emulatorLatencyMs: number;
 }
 
 /** Thrown for a bad environment; the message names each offending variable. */
@@ -142,8 +160,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxTokens: e.MAX_QUERY_TOKENS,
       maxDirectives: e.MAX_DIRECTIVES,
     },
+    securityDirectives: e.FEDERATION_SECURITY_DIRECTIVES === 'true',
     routerSecret: e.ROUTER_SECRET,
     logLevel: e.LOG_LEVEL,
+    logPretty: e.LOG_PRETTY === 'true',
+    readinessUpstreamGraceMs: e.READINESS_UPSTREAM_GRACE_MS,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    shutdownDelayMs: e.SHUTDOWN_DELAY_MS,
+    emulatorLatencyMs: e.EMULATOR_LATENCY_MS,
   };
 }
 

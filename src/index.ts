@@ -1,8 +1,10 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { loadConfig, ConfigError } from './config.ts';
 import { startEmulator } from './emulator/index.ts';
 import { jwtCallerResolver, uncheckedCaller } from './graphql/auth/jwt-verifier.ts';
 import { HorizonClient } from './horizon/index.ts';
 import { createLogger } from './logger.ts';
+import { createObservability, startTracing } from './observability/index.ts';
 import { startServer } from './server.ts';
 
 /**
@@ -20,9 +22,25 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, undefined, {
+    pretty: config.logPretty,
+    secrets: [
+      config.credentials?.appSecret,
+      config.routerSecret,
+      config.auth.mode === 'jwt' ? config.auth.options.jwtSecret : undefined,
+    ],
+  });
+  // Before anything serves, so the first request is traced (when OTEL_* asks for traces).
+  const tracing = await startTracing();
+  if (tracing.enabled) logger.info('OpenTelemetry tracing on (configured by OTEL_* variables)');
+  const observability = createObservability({
+    logger,
+    readinessUpstreamGraceMs: config.readinessUpstreamGraceMs,
+  });
 
-  const emulator = config.credentials ? undefined : await startEmulator({ port: 0, host: '127.0.0.1' });
+  const emulator = config.credentials
+    ? undefined
+    : await startEmulator({ port: 0, host: '127.0.0.1', latencyMs: config.emulatorLatencyMs });
   const credentials = config.credentials ?? { appId: emulator!.app.id, appSecret: emulator!.app.secret };
   const horizon = new HorizonClient({
     baseUrl: emulator?.url ?? config.graphUrl,
@@ -31,6 +49,7 @@ async function main(): Promise<void> {
     connections: config.maxConnections,
     timeoutMs: config.timeoutMs,
     resilience: config.resilience,
+    observer: observability.upstreamObserver,
   });
   const server = await startServer(
     {
@@ -42,6 +61,10 @@ async function main(): Promise<void> {
       resolveCaller: config.auth.mode === 'jwt' ? jwtCallerResolver(config.auth.options) : uncheckedCaller,
       limits: config.limits,
       introspection: config.introspection,
+      securityDirectives: config.securityDirectives,
+      observability,
+      shutdownTimeoutMs: config.shutdownTimeoutMs,
+      shutdownDelayMs: config.shutdownDelayMs,
     },
     config.port,
     config.host,
@@ -64,14 +87,37 @@ async function main(): Promise<void> {
   }
   logger.info({ url: `${server.url}/graphql`, upstream: horizon.toJSON().baseUrl }, 'subgraph ready');
 
+  // Shutdown: /readyz turns not ready, serving goes on for SHUTDOWN_DELAY_MS, then the server
+  // stops accepting and in-flight requests get up to SHUTDOWN_TIMEOUT_MS before their connections
+  // are cut; then the upstream pool closes, spans are flushed, and the process exits 0. A
+  // watchdog exits 1 if any of that hangs well past the deadline.
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down: draining in-flight requests');
-    await server.close();
-    await horizon.close();
-    await emulator?.close();
+    const deadline = Date.now() + config.shutdownDelayMs + config.shutdownTimeoutMs;
+    setTimeout(
+      () => {
+        logger.error({ signal }, 'shutdown did not finish in time; exiting');
+        process.exit(1);
+      },
+      deadline - Date.now() + 5_000,
+    ).unref();
+    logger.info(
+      { signal, delayMs: config.shutdownDelayMs, timeoutMs: config.shutdownTimeoutMs },
+      'shutting down: not ready, draining in-flight requests',
+    );
+    try {
+      await server.close();
+      // Upstream calls of requests cut at the deadline may still be running: wait for them only
+      // as long as the deadline allows.
+      await Promise.race([horizon.close(), delay(Math.max(0, deadline - Date.now()))]);
+      await emulator?.close();
+      await tracing.shutdown();
+    } catch (error) {
+      logger.error({ err: error }, 'shutdown failed');
+      process.exit(1);
+    }
     logger.info('stopped');
     process.exit(0);
   };

@@ -16,6 +16,13 @@ import { InMemoryIdempotencyStore, type IdempotencyStore } from './graphql/mutat
 import { SharedCaches } from './graphql/loaders/shared-caches.ts';
 import { buildSchema } from './graphql/schema.ts';
 import type { Logger } from './logger.ts';
+import {
+  createObservability,
+  graphqlRequestScope,
+  probeUpstream,
+  requestId,
+  type Observability,
+} from './observability/index.ts';
 import { requireRouterSecret } from './router-secret.ts';
 
 /** What the HTTP server needs; everything else is derived. */
@@ -36,6 +43,18 @@ export interface ServerOptions {
   introspection?: boolean;
   /** Idempotency keys store. Default: in memory, 24 h. */
   idempotency?: IdempotencyStore;
+  /** Serve `@requiresScopes`/`@authenticated` in the SDL (false for `@apollo/gateway`). Default true. */
+  securityDirectives?: boolean;
+  /**
+   * Logs, metrics, spans and readiness (`createObservability`); pass the same object whose
+   * `upstreamObserver` the `horizon` client was given. Default: a fresh one, which then sees no
+   * upstream calls.
+   */
+  observability?: Observability;
+  /** How long `close()` lets in-flight requests finish before cutting connections, ms. Default 10 000. */
+  shutdownTimeoutMs?: number;
+  /** How long `close()` keeps serving after `/readyz` turned not ready, ms. Default 0. */
+  shutdownDelayMs?: number;
 }
 
 /** A started subgraph server. */
@@ -43,13 +62,16 @@ export interface RunningServer {
   /** e.g. `http://127.0.0.1:4001` */
   url: string;
   httpServer: Server;
-  /** Stops accepting, lets in-flight requests finish, then resolves. */
+  /**
+   * Reports not ready, keeps serving for `shutdownDelayMs` (so load balancers notice), then stops
+   * accepting and lets in-flight requests finish for up to `shutdownTimeoutMs`, then resolves.
+   */
   close(): Promise<void>;
 }
 
 /**
  * Express 5 + Apollo Server 5: `POST /graphql`, `GET /healthz` (liveness), `GET /readyz`
- * (the upstream answers with our credentials).
+ * (started, not draining, upstream reachable), `GET /metrics` (Prometheus).
  */
 export async function startServer(
   options: ServerOptions,
@@ -57,7 +79,9 @@ export async function startServer(
   host: string,
 ): Promise<RunningServer> {
   const { horizon, logger } = options;
-  const caches = new SharedCaches(options.cacheTtlMs);
+  const observability = options.observability ?? createObservability({ logger });
+  const { readiness, metrics } = observability;
+  const caches = new SharedCaches(options.cacheTtlMs, observability.cacheHooks);
   const contextDeps: ContextDependencies = {
     horizon,
     caches,
@@ -65,63 +89,83 @@ export async function startServer(
     batchConcurrency: options.batchConcurrency,
     resolveCaller: options.resolveCaller ?? uncheckedCaller,
     idempotency: options.idempotency ?? new InMemoryIdempotencyStore(),
+    loaderHooks: observability.loaderHooks,
   };
   const app = express();
   app.disable('x-powered-by');
+  app.use(requestId);
   const httpServer = createHttpServer(app);
 
   const limits = queryLimits(options.limits ?? DEFAULT_LIMITS);
   const introspection = options.introspection ?? true;
   const apollo = new ApolloServer<GraphQLContext>({
-    schema: buildSchema(),
+    schema: buildSchema({ securityDirectives: options.securityDirectives }),
     includeStacktraceInErrorResponses: false,
     introspection,
     validationRules: limits.validationRules,
     plugins: [
       ...limits.plugins,
       ...(introspection ? [] : [ApolloServerPluginLandingPageDisabled()]),
-      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginDrainHttpServer({
+        httpServer,
+        stopGracePeriodMillis: options.shutdownTimeoutMs ?? 10_000,
+      }),
+      observability.plugin,
       // Federated traces (ftv1) for the gateway; error messages in them stay masked, so a trace
       // never tells more than the response does.
       ApolloServerPluginInlineTrace({ includeErrors: { masked: true } }),
     ],
     formatError: (formatted, error) => formatError(formatted, error, horizon, logger),
   });
-  await apollo.start();
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
   app.get('/readyz', async (_req, res) => {
-    try {
-      // Cached for the TTL, so probes do not hammer the API; a failure is not cached.
-      await caches.leaderboards(horizon);
-      res.json({ status: 'ready' });
-    } catch (error) {
-      res.status(503).json({ status: 'not ready', reason: horizon.redact(String((error as Error).message)) });
-    }
+    const report = await readiness.check(() => probeUpstream(horizon));
+    res.status(report.status === 'ready' ? 200 : 503).json(report);
   });
+  app.get('/metrics', async (_req, res) => {
+    const { contentType, body } = await metrics.render();
+    res.type(contentType).send(body);
+  });
+
+  // Listen before Apollo starts, so liveness, metrics and readiness (`starting`) answer at once.
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(port, host, () => resolve());
+  });
+  try {
+    await apollo.start();
+  } catch (error) {
+    httpServer.close();
+    throw error;
+  }
+
   if (options.routerSecret) app.use('/graphql', requireRouterSecret(options.routerSecret));
   else
     logger.warn('ROUTER_SECRET is not set: any client that reaches this port can call the subgraph directly');
   app.use(
     '/graphql',
     express.json({ limit: '1mb' }),
+    graphqlRequestScope,
     expressMiddleware(apollo, {
       context: async ({ req }) => createContext(contextDeps, req.headers),
     }),
   );
+  readiness.markStarted();
 
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once('error', reject);
-    httpServer.listen(port, host, () => resolve());
-  });
   const address = httpServer.address() as AddressInfo;
   const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
   return {
     url: `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${address.port}`,
     httpServer,
-    close: () => apollo.stop(),
+    close: async () => {
+      readiness.markDraining();
+      if (options.shutdownDelayMs)
+        await new Promise((resolve) => setTimeout(resolve, options.shutdownDelayMs));
+      await apollo.stop();
+    },
   };
 }
 

@@ -3,7 +3,7 @@ import type { Logger } from '../logger.ts';
 import type { Caller } from './auth/caller.ts';
 import type { CallerResolver } from './auth/jwt-verifier.ts';
 import type { IdempotencyStore } from './mutations/idempotency-store.ts';
-import { createRequestLoaders, type RequestLoaders } from './loaders/request-loaders.ts';
+import { createRequestLoaders, type LoaderHooks, type RequestLoaders } from './loaders/request-loaders.ts';
 import type { SharedCaches } from './loaders/shared-caches.ts';
 
 /** Everything a resolver may use. Created once per GraphQL request. */
@@ -32,6 +32,8 @@ export interface ContextDependencies {
   resolveCaller: CallerResolver;
   idempotency: IdempotencyStore;
   logger: Logger;
+  /** Metrics callbacks of the per-request loaders (batch sizes, memo hits). */
+  loaderHooks?: LoaderHooks;
 }
 
 /** Header the gateway forwards with the player's user access token. */
@@ -48,7 +50,7 @@ export async function createContext(
   return {
     horizon: deps.horizon,
     caches: deps.caches,
-    loaders: createRequestLoaders(deps.horizon, deps.batchConcurrency),
+    loaders: createRequestLoaders(deps.horizon, deps.batchConcurrency, deps.loaderHooks),
     userToken: first(USER_TOKEN_HEADER),
     caller: await deps.resolveCaller(first('authorization')),
     idempotency: deps.idempotency,

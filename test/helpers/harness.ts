@@ -5,8 +5,14 @@ import {
   startEmulator,
   type LoadedFixture,
 } from '../../src/emulator/index.ts';
-import { HorizonClient, type ResilienceOptions } from '../../src/horizon/index.ts';
+import { HorizonClient, type ResilienceOptions, type UpstreamObserver } from '../../src/horizon/index.ts';
 import { createLogger } from '../../src/logger.ts';
+import {
+  createObservability,
+  type Observability,
+  type ObservabilityOptions,
+} from '../../src/observability/index.ts';
+import { PLANTED_SECRET, transcript } from './planted-secret.ts';
 import { startServer, type RunningServer, type ServerOptions } from '../../src/server.ts';
 
 /** What the emulator's `GET /__emulator/requests` reports. */
@@ -20,13 +26,29 @@ export interface EmulatorHandle {
   url: string;
   app: { id: string; secret: string };
   close(): Promise<void>;
+  /** Calls counted since the last `checkpoint()` or `reset()` (routes without calls left out). */
   counts(): Promise<RequestCounts>;
+  /** Restores the fixture, zeroes the counters and drops pending faults (rereads the fixture: slow). */
   reset(): Promise<void>;
+  /** Zeroes what `counts()` reports without touching the emulator's state (fast). */
+  checkpoint(): Promise<void>;
   fault(fault: Record<string, unknown>): Promise<void>;
 }
 
+/** `now` minus `base`, route by route; routes without calls in between are left out. */
+function countsSince(now: RequestCounts, base: RequestCounts): RequestCounts {
+  const byRoute: Record<string, number> = {};
+  for (const [route, n] of Object.entries(now.byRoute)) {
+    const delta = n - (base.byRoute[route] ?? 0);
+    if (delta > 0) byRoute[route] = delta;
+  }
+  return { total: now.total - base.total, byRoute };
+}
+
 export async function emulator(options: Parameters<typeof startEmulator>[0] = {}): Promise<EmulatorHandle> {
-  const emu = await startEmulator({ port: 0, host: '127.0.0.1', ...options });
+  // Unless a test brings its own fixture, the app secret is the planted one the sentinel looks for.
+  const app = options.fixture ? undefined : { secret: PLANTED_SECRET };
+  const emu = await startEmulator({ port: 0, host: '127.0.0.1', app, ...options });
   const control = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(`${emu.url}/__emulator/${path}`, {
       method,
@@ -36,12 +58,21 @@ export async function emulator(options: Parameters<typeof startEmulator>[0] = {}
     if (!res.ok) throw new Error(`emulator control ${path}: HTTP ${res.status} ${await res.text()}`);
     return res.json();
   };
+  const zero: RequestCounts = { total: 0, byRoute: {} };
+  let base = zero;
+  const raw = () => control('GET', 'requests') as Promise<RequestCounts>;
   return {
     url: emu.url,
     app: emu.app,
     close: () => emu.close(),
-    counts: () => control('GET', 'requests') as Promise<RequestCounts>,
-    reset: async () => void (await control('POST', 'reset')),
+    counts: async () => countsSince(await raw(), base),
+    reset: async () => {
+      await control('POST', 'reset');
+      base = zero;
+    },
+    checkpoint: async () => {
+      base = await raw();
+    },
     fault: async (fault) => void (await control('POST', 'faults', fault)),
   };
 }
@@ -64,7 +95,12 @@ const SINGLE_ATTEMPT: ResilienceOptions = { retry: { maxAttempts: 1 } };
 /** A client of the given emulator with the fixture's credentials. */
 export function clientFor(
   emu: EmulatorHandle,
-  options: { timeoutMs?: number; appSecret?: string; resilience?: ResilienceOptions } = {},
+  options: {
+    timeoutMs?: number;
+    appSecret?: string;
+    resilience?: ResilienceOptions;
+    observer?: UpstreamObserver;
+  } = {},
 ): HorizonClient {
   return new HorizonClient({
     baseUrl: emu.url,
@@ -72,6 +108,7 @@ export function clientFor(
     appSecret: options.appSecret ?? emu.app.secret,
     timeoutMs: options.timeoutMs,
     resilience: options.resilience ?? SINGLE_ATTEMPT,
+    observer: options.observer,
   });
 }
 
@@ -88,6 +125,8 @@ export interface SubgraphHandle {
   url: string;
   emulator: EmulatorHandle;
   server: RunningServer;
+  /** Its metrics registry, readiness and the observer its client reports to. */
+  observability: Observability;
   logs: string[];
   gql<T = Record<string, unknown>>(
     query: string,
@@ -114,6 +153,8 @@ export async function subgraph(
     upstream?: EmulatorHandle;
     /** Further server options (auth, limits, introspection, ...), passed through as given. */
     server?: Partial<ServerOptions>;
+    /** Readiness grace, metric options. */
+    observability?: Omit<ObservabilityOptions, 'logger'>;
   } = {},
 ): Promise<SubgraphHandle> {
   const emu = options.upstream ?? (await emulator(options.emulator));
@@ -121,14 +162,22 @@ export async function subgraph(
   const sink = new Writable({
     write(chunk, _enc, done) {
       logs.push(String(chunk));
+      transcript.push(String(chunk));
       done();
     },
   });
-  const horizon = clientFor(emu, { timeoutMs: options.timeoutMs, resilience: options.resilience });
+  const logger = createLogger('info', sink);
+  const observability = createObservability({ logger, ...options.observability });
+  const horizon = clientFor(emu, {
+    timeoutMs: options.timeoutMs,
+    resilience: options.resilience,
+    observer: observability.upstreamObserver,
+  });
   const server = await startServer(
     {
       horizon,
-      logger: createLogger('info', sink),
+      logger,
+      observability,
       cacheTtlMs: options.cacheTtlMs ?? 60_000,
       batchConcurrency: options.batchConcurrency ?? 16,
       routerSecret: options.routerSecret,
@@ -141,6 +190,7 @@ export async function subgraph(
     url: server.url,
     emulator: emu,
     server,
+    observability,
     logs,
     async gql(query, variables, headers = {}) {
       const res = await fetch(`${server.url}/graphql`, {
@@ -149,6 +199,7 @@ export async function subgraph(
         body: JSON.stringify({ query, variables }),
       });
       const raw = await res.text();
+      transcript.push(raw);
       const body = JSON.parse(raw);
       return { status: res.status, data: body.data, errors: body.errors, raw };
     },

@@ -47,24 +47,46 @@ export interface RequestLoaders {
 /** Most user ids sent in one `USER_IDS` call; larger batches are split. */
 export const USER_IDS_PER_CALL = 100;
 
-export function createRequestLoaders(client: HorizonClient, concurrency: number): RequestLoaders {
+/** Optional callbacks for metrics; they must be cheap and must not throw. */
+export interface LoaderHooks {
+  /** A batch function ran with `size` keys. */
+  onBatch?(loader: keyof RequestLoaders, size: number): void;
+  /** `load()` found its key in the request's memo (hit) or not (miss). */
+  onMemoLookup?(loader: keyof RequestLoaders, hit: boolean): void;
+}
+
+export function createRequestLoaders(
+  client: HorizonClient,
+  concurrency: number,
+  hooks: LoaderHooks = {},
+): RequestLoaders {
   // One limiter per request: a query touching several loaders still keeps at most `concurrency`
   // of its upstream calls in flight.
   const limit = pLimit(concurrency);
-  const perKey = <V>(fetch: (key: string) => Promise<V>) =>
-    new DataLoader<string, V>((keys) =>
-      Promise.all(keys.map((key) => limit(() => fetch(key)).catch(asError))),
+  const perKey = <V>(name: keyof RequestLoaders, fetch: (key: string) => Promise<V>) =>
+    new DataLoader<string, V>(
+      (keys) => {
+        hooks.onBatch?.(name, keys.length);
+        return Promise.all(keys.map((key) => limit(() => fetch(key)).catch(asError)));
+      },
+      { cacheMap: memo(name, hooks) },
     );
 
   return {
-    achievementsByUser: perKey((userId) => getUserAchievements(client, { userId })),
-    purchasesByUser: perKey((userId) => getViewerPurchases(client, { userId })),
-    appOwnershipByUser: perKey((userId) => verifyEntitlement(client, { userId })),
-    subscriptionsByUser: perKey((ownerId) => getSubscriptions(client, { ownerId })),
-    userById: perKey((userId) => getUser(client, { userId })),
+    achievementsByUser: perKey('achievementsByUser', (userId) => getUserAchievements(client, { userId })),
+    purchasesByUser: perKey('purchasesByUser', (userId) => getViewerPurchases(client, { userId })),
+    appOwnershipByUser: perKey('appOwnershipByUser', (userId) => verifyEntitlement(client, { userId })),
+    subscriptionsByUser: perKey('subscriptionsByUser', (ownerId) => getSubscriptions(client, { ownerId })),
+    userById: perKey('userById', (userId) => getUser(client, { userId })),
     leaderboardEntry: new DataLoader<LeaderboardEntryKey, LeaderboardEntryParent | null, string>(
-      (keys) => loadEntries(client, keys, limit),
-      { cacheKeyFn: (key) => `${key.leaderboard}\u0000${key.userId}` },
+      (keys) => {
+        hooks.onBatch?.('leaderboardEntry', keys.length);
+        return loadEntries(client, keys, limit);
+      },
+      {
+        cacheKeyFn: (key) => `${key.leaderboard}\u0000${key.userId}`,
+        cacheMap: memo('leaderboardEntry', hooks),
+      },
     ),
   };
 }
@@ -115,6 +137,20 @@ function chunk<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
+}
+
+/** The loader's memo; a plain `Map` unless memo lookups are counted. */
+function memo<V>(name: keyof RequestLoaders, hooks: LoaderHooks): Map<string, Promise<V>> {
+  const onLookup = hooks.onMemoLookup;
+  if (!onLookup) return new Map();
+  // DataLoader calls `get` once per `load()` (and per `prime()`, which we do not use).
+  return new (class extends Map<string, Promise<V>> {
+    override get(key: string): Promise<V> | undefined {
+      const value = super.get(key);
+      onLookup(name, value !== undefined);
+      return value;
+    }
+  })();
 }
 
 function asError(error: unknown): Error {

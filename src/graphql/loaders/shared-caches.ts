@@ -2,6 +2,12 @@ import type { AchievementDefinition, CatalogItem, HorizonClient, Leaderboard } f
 import { getAchievementDefinitions, getAvailablePurchases, getLeaderboards } from '../../horizon/index.ts';
 import { TtlCache } from './ttl-cache.ts';
 
+/** Optional callback for metrics; it must be cheap and must not throw. */
+export interface SharedCacheHooks {
+  /** A lookup in one of the caches was served from it (hit) or went upstream (miss). */
+  onLookup?(cache: 'definitions' | 'leaderboards' | 'catalog', hit: boolean): void;
+}
+
 /**
  * Data cached across requests, keyed by name. All three are app-wide and change only through
  * the dashboard or our own mutations (which invalidate them).
@@ -10,8 +16,10 @@ export class SharedCaches {
   readonly #definitions: TtlCache<Map<string, AchievementDefinition>>;
   readonly #leaderboards: TtlCache<Map<string, Leaderboard>>;
   readonly #catalog: TtlCache<Map<string, CatalogItem>>;
+  readonly #hooks: SharedCacheHooks;
 
-  constructor(ttlMs: number) {
+  constructor(ttlMs: number, hooks: SharedCacheHooks = {}) {
+    this.#hooks = hooks;
     this.#definitions = new TtlCache(ttlMs);
     this.#leaderboards = new TtlCache(ttlMs);
     this.#catalog = new TtlCache(ttlMs);
@@ -19,7 +27,7 @@ export class SharedCaches {
 
   /** Every achievement definition, archived ones included, by `api_name`. */
   definitions(client: HorizonClient): Promise<Map<string, AchievementDefinition>> {
-    return this.#definitions.get('all', async () => {
+    return this.#lookup('definitions', this.#definitions, async () => {
       const list = await getAchievementDefinitions(client, { includeArchived: true });
       return new Map(list.map((d) => [d.apiName, d]));
     });
@@ -27,7 +35,7 @@ export class SharedCaches {
 
   /** Every leaderboard of the app, by `api_name`. */
   leaderboards(client: HorizonClient): Promise<Map<string, Leaderboard>> {
-    return this.#leaderboards.get('all', async () => {
+    return this.#lookup('leaderboards', this.#leaderboards, async () => {
       const list = await getLeaderboards(client);
       return new Map(list.flatMap((l) => (l.apiName ? [[l.apiName, l] as const] : [])));
     });
@@ -35,7 +43,7 @@ export class SharedCaches {
 
   /** The app's catalog, by sku. */
   catalog(client: HorizonClient): Promise<Map<string, CatalogItem>> {
-    return this.#catalog.get('all', async () => {
+    return this.#lookup('catalog', this.#catalog, async () => {
       const list = await getAvailablePurchases(client);
       return new Map(list.map((item) => [item.sku, item]));
     });
@@ -51,5 +59,20 @@ export class SharedCaches {
 
   invalidateCatalog(): void {
     this.#catalog.invalidate();
+  }
+
+  /** `cache.get('all', load)`, telling the hook whether `load` had to run. */
+  #lookup<V>(
+    name: 'definitions' | 'leaderboards' | 'catalog',
+    cache: TtlCache<V>,
+    load: () => Promise<V>,
+  ): Promise<V> {
+    let missed = false;
+    const value = cache.get('all', () => {
+      missed = true;
+      return load();
+    });
+    this.#hooks.onLookup?.(name, !missed);
+    return value;
   }
 }

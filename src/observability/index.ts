@@ -1,0 +1,64 @@
+/**
+ * Operations: per-operation log lines, Prometheus metrics, OpenTelemetry spans, readiness.
+ * `createObservability` wires them once per server; give its `upstreamObserver` to the
+ * `HorizonClient` and the whole object to `startServer`.
+ */
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { UpstreamObserver } from '../horizon/index.ts';
+import type { LoaderHooks } from '../graphql/loaders/request-loaders.ts';
+import type { SharedCacheHooks } from '../graphql/loaders/shared-caches.ts';
+import type { Logger } from '../logger.ts';
+import { Metrics } from './metrics.ts';
+import { operationPlugin } from './operation-plugin.ts';
+import { Readiness } from './readiness.ts';
+import { createUpstreamObserver } from './upstream-observer.ts';
+
+export { Metrics, type CacheName, type OperationOutcome } from './metrics.ts';
+export { Readiness, probeUpstream, type ReadinessReport } from './readiness.ts';
+export { graphqlRequestScope, requestId, REQUEST_ID_HEADER } from './request-scope.ts';
+export { startTracing, tracingRequested, type Tracing } from './tracing.ts';
+
+/** Options of `createObservability`. */
+export interface ObservabilityOptions {
+  logger: Logger;
+  /** See `READINESS_UPSTREAM_GRACE_MS`. Default 30 000; 0 leaves the upstream out of readiness. */
+  readinessUpstreamGraceMs?: number;
+  /** Distinct operation names kept as metric labels. Default 200. */
+  maxOperationNames?: number;
+  /** Collect Node's default process metrics. Default true. */
+  defaultMetrics?: boolean;
+}
+
+/** Everything one server reports through. */
+export interface Observability {
+  metrics: Metrics;
+  readiness: Readiness;
+  /** For `HorizonClientOptions.observer`. */
+  upstreamObserver: UpstreamObserver;
+  /** For the per-request loaders. */
+  loaderHooks: LoaderHooks;
+  /** For the shared TTL caches. */
+  cacheHooks: SharedCacheHooks;
+  /** The Apollo plugin: one log line, metrics and the span name per operation. */
+  plugin: ApolloServerPlugin;
+}
+
+export function createObservability(options: ObservabilityOptions): Observability {
+  const { logger } = options;
+  const metrics = new Metrics({
+    maxOperationNames: options.maxOperationNames,
+    defaultMetrics: options.defaultMetrics,
+  });
+  const readiness = new Readiness({ upstreamGraceMs: options.readinessUpstreamGraceMs ?? 30_000 });
+  return {
+    metrics,
+    readiness,
+    upstreamObserver: createUpstreamObserver({ metrics, logger, readiness }),
+    loaderHooks: {
+      onBatch: (loader, size) => metrics.observeBatch(loader, size),
+      onMemoLookup: (loader, hit) => metrics.cacheLookup(`loader:${loader}`, hit),
+    },
+    cacheHooks: { onLookup: (cache, hit) => metrics.cacheLookup(cache, hit) },
+    plugin: operationPlugin({ logger, metrics }),
+  };
+}

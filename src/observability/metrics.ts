@@ -1,0 +1,154 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { RouteTemplate } from '../shared/routes.ts';
+
+/** How a GraphQL operation ended: no errors, errors beside data, or errors and no data. */
+export type OperationOutcome = 'success' | 'partial' | 'error';
+
+/** The labels of one finished operation (already bounded by `operationName`). */
+export interface OperationLabels {
+  operationName: string;
+  operationType: string;
+  outcome: OperationOutcome;
+}
+
+/** A cache whose lookups are counted: the shared TTL caches, or a per-request loader memo. */
+export type CacheName = 'definitions' | 'leaderboards' | 'catalog' | `loader:${string}`;
+
+/** Options of `Metrics`; every one has a default. */
+export interface MetricsOptions {
+  /** Distinct operation names kept as label values; later names count as `other`. Default 200. */
+  maxOperationNames?: number;
+  /** Collect Node's default process metrics (event loop, heap, GC, ...). Default true. */
+  defaultMetrics?: boolean;
+}
+
+/** Label value of an operation without a name (or one that never resolved). */
+export const ANONYMOUS = 'anonymous';
+/** Label value of a name or code past the cap, or not shaped like one. */
+export const OTHER = 'other';
+
+/**
+ * The subgraph's Prometheus series, in a registry of its own (not prom-client's global one), so
+ * several servers in one process (tests) do not collide. Every label value is bounded: route
+ * templates rather than paths, no user ids, operation names and error codes capped.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly #operationNames: BoundedLabel;
+  readonly #errorCodes = new BoundedLabel(50, /^[A-Z][A-Z0-9_]{0,63}$/, OTHER);
+  readonly #operationDuration: Histogram<'operation_name' | 'operation_type' | 'outcome'>;
+  readonly #operationErrors: Counter<'code'>;
+  readonly #upstreamDuration: Histogram<'route' | 'status'>;
+  readonly #upstreamInFlight: Gauge<'route'>;
+  readonly #batchSize: Histogram<'loader'>;
+  readonly #cacheLookups: Counter<'cache' | 'result'>;
+
+  constructor(options: MetricsOptions = {}) {
+    const maxNames = options.maxOperationNames ?? 200;
+    if (!Number.isInteger(maxNames) || maxNames < 0)
+      throw new TypeError(`Metrics: maxOperationNames must be an integer >= 0, got ${maxNames}`);
+    this.#operationNames = new BoundedLabel(maxNames, /^[_A-Za-z][_0-9A-Za-z]{0,99}$/, OTHER);
+    const registers = [this.registry];
+    this.#operationDuration = new Histogram({
+      name: 'graphql_operation_duration_seconds',
+      help: 'Time from receiving a GraphQL operation to sending its response.',
+      labelNames: ['operation_name', 'operation_type', 'outcome'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    });
+    this.#operationErrors = new Counter({
+      name: 'graphql_operation_errors_total',
+      help: 'Errors returned in GraphQL responses, by extensions.code.',
+      labelNames: ['code'],
+      registers,
+    });
+    this.#upstreamDuration = new Histogram({
+      name: 'horizon_upstream_request_duration_seconds',
+      help: 'HTTP attempts to the Horizon API by route template and status (or timeout/network when no answer came).',
+      labelNames: ['route', 'status'],
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    });
+    this.#upstreamInFlight = new Gauge({
+      name: 'horizon_upstream_requests_in_flight',
+      help: 'HTTP attempts to the Horizon API currently waiting for an answer.',
+      labelNames: ['route'],
+      registers,
+    });
+    this.#batchSize = new Histogram({
+      name: 'dataloader_batch_size',
+      help: 'Keys per DataLoader batch.',
+      labelNames: ['loader'],
+      buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500],
+      registers,
+    });
+    this.#cacheLookups = new Counter({
+      name: 'cache_lookups_total',
+      help: 'Lookups in the shared TTL caches and the per-request loader memos, by result (hit or miss).',
+      labelNames: ['cache', 'result'],
+      registers,
+    });
+    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** The bounded label value for an operation name. */
+  operationName(name: string | null | undefined): string {
+    return name ? this.#operationNames.value(name) : ANONYMOUS;
+  }
+
+  /** Records one finished operation. */
+  observeOperation(labels: OperationLabels, seconds: number): void {
+    this.#operationDuration.observe(
+      { operation_name: labels.operationName, operation_type: labels.operationType, outcome: labels.outcome },
+      seconds,
+    );
+  }
+
+  /** Counts one error of a response by its `extensions.code`. */
+  countError(code: string): void {
+    this.#operationErrors.inc({ code: this.#errorCodes.value(code) });
+  }
+
+  /** Marks an HTTP attempt in flight; call the result once with the status label when it ends. */
+  upstreamStarted(route: RouteTemplate): (status: string) => void {
+    this.#upstreamInFlight.inc({ route });
+    const stop = this.#upstreamDuration.startTimer({ route });
+    return (status) => {
+      this.#upstreamInFlight.dec({ route });
+      stop({ status });
+    };
+  }
+
+  /** Records the size of one DataLoader batch. */
+  observeBatch(loader: string, size: number): void {
+    this.#batchSize.observe({ loader }, size);
+  }
+
+  /** Counts one cache lookup. */
+  cacheLookup(cache: CacheName, hit: boolean): void {
+    this.#cacheLookups.inc({ cache, result: hit ? 'hit' : 'miss' });
+  }
+
+  /** The exposition text and its content type, for `GET /metrics`. */
+  async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}
+
+/** Keeps the first `max` distinct well-formed values of a label; the rest become `fallback`. */
+class BoundedLabel {
+  readonly #seen = new Set<string>();
+  constructor(
+    readonly max: number,
+    readonly shape: RegExp,
+    readonly fallback: string,
+  ) {}
+
+  value(raw: string): string {
+    if (!this.shape.test(raw)) return this.fallback;
+    if (this.#seen.has(raw)) return raw;
+    if (this.#seen.size >= this.max) return this.fallback;
+    this.#seen.add(raw);
+    return raw;
+  }
+}
