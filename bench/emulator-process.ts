@@ -1,0 +1,29 @@
+/**
+ * The upstream of the benchmark: one emulator per requested latency (`--latencies 20,0`), serving
+ * the demo fixture, in a process of its own so that it never shares an event loop with what is
+ * measured. Its request counters (`GET /__emulator/requests`) are the source of truth for
+ * upstream calls.
+ */
+import { startEmulator } from '../src/emulator/index.ts';
+import { argument, serveRunner } from './lib/child-side.ts';
+
+const latencies = argument('latencies', '20')
+  .split(',')
+  .map((value) => Number(value));
+if (latencies.some((ms) => !Number.isInteger(ms) || ms < 0))
+  throw new Error('--latencies: whole ms, comma-separated');
+
+const emulators = await Promise.all(
+  latencies.map((latencyMs) => startEmulator({ port: 0, host: '127.0.0.1', latencyMs })),
+);
+const app = emulators[0]!.app;
+serveRunner(
+  {
+    urls: Object.fromEntries(latencies.map((ms, i) => [String(ms), emulators[i]!.url])),
+    info: { appId: app.id, appSecret: app.secret },
+  },
+  undefined,
+  async () => {
+    await Promise.all(emulators.map((emulator) => emulator.close()));
+  },
+);

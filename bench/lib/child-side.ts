@@ -1,0 +1,87 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { setImmediate as tick } from 'node:timers/promises';
+import type { CommandMessage, HeapStats, ReadyMessage, ReplyMessage } from './ipc.ts';
+
+/** Counts the requests a server process receives and answers (for CPU and calls per request). */
+export class RequestCounter {
+  handled = 0;
+  inFlight = 0;
+
+  /** Call for every incoming request. */
+  track(_req: IncomingMessage, res: ServerResponse): void {
+    this.inFlight++;
+    res.once('close', () => {
+      this.inFlight--;
+      this.handled++;
+    });
+  }
+}
+
+/**
+ * The child's half of the IPC protocol: announces `ready`, answers `stats`/`heap`, and on `stop`
+ * (or when the runner goes away) runs `stop` and exits, so `--cpu-prof` gets to write its file.
+ */
+export function serveRunner(
+  ready: Omit<ReadyMessage, 'type'>,
+  counter: RequestCounter | undefined,
+  stop: () => Promise<void>,
+): void {
+  if (!process.send) throw new Error('start this process from bench/run.ts (it needs an IPC channel)');
+  let stopping = false;
+  const exit = async () => {
+    if (stopping) return;
+    stopping = true;
+    // Bounded: a server that will not drain must not keep the run waiting.
+    const timer = setTimeout(() => process.exit(0), 3000);
+    timer.unref();
+    try {
+      await stop();
+    } finally {
+      process.exit(0);
+    }
+  };
+  process.on('message', (message: CommandMessage) => {
+    if (message?.type !== 'command') return;
+    void answer(message).then((reply) => {
+      process.send?.(reply);
+      if (message.command === 'stop') void exit();
+    });
+  });
+  process.on('disconnect', () => void exit());
+  process.on('SIGTERM', () => void exit());
+  process.send({ type: 'ready', ...ready } satisfies ReadyMessage);
+
+  async function answer(message: CommandMessage): Promise<ReplyMessage> {
+    const reply: ReplyMessage = { type: 'reply', id: message.id };
+    if (message.command === 'stats') {
+      const cpu = process.cpuUsage();
+      reply.stats = {
+        cpuMicros: cpu.user + cpu.system,
+        handled: counter?.handled ?? 0,
+        inFlight: counter?.inFlight ?? 0,
+      };
+    } else if (message.command === 'heap') {
+      if (typeof globalThis.gc !== 'function') reply.error = 'start the process with --expose-gc';
+      else reply.heap = await collectedHeap(globalThis.gc);
+    }
+    return reply;
+  }
+}
+
+async function collectedHeap(gc: () => void): Promise<HeapStats> {
+  // Two full collections with a turn between them: objects freed by finalizers or weak
+  // callbacks of the first go in the second.
+  gc();
+  await tick();
+  gc();
+  const { heapUsed, external, arrayBuffers, rss } = process.memoryUsage();
+  return { heapUsed, external, arrayBuffers, rss };
+}
+
+/** `--name value` from `process.argv`, or the fallback. */
+export function argument(name: string, fallback?: string): string {
+  const at = process.argv.indexOf(`--${name}`);
+  const value = at >= 0 ? process.argv[at + 1] : fallback;
+  if (value === undefined) throw new Error(`missing --${name}`);
+  return value;
+}

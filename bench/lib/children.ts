@@ -1,0 +1,160 @@
+/**
+ * Starting, pinning, asking and stopping the bench's child processes (runner side of `ipc.ts`).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { CommandMessage, HeapStats, ProcessStats, ReadyMessage, ReplyMessage } from './ipc.ts';
+
+/** How the runner pins processes to CPUs, decided once per run. */
+export interface Pinning {
+  /** False when `taskset` is missing or the machine has one CPU. */
+  enabled: boolean;
+  /** CPU list for the measured servers (subgraph, passthrough, naive), e.g. `1`. */
+  servers?: string;
+  /** CPU list for the runner (load generator, floor) and the emulator, e.g. `0`. */
+  others?: string;
+  /** One line for the report. */
+  description: string;
+}
+
+/** Pins the runner itself and decides where its children go. */
+export function decidePinning(cpus: number): Pinning {
+  const taskset = spawnSync('taskset', ['-p', String(process.pid)], { encoding: 'utf8' });
+  if (taskset.error || taskset.status !== 0) {
+    return { enabled: false, description: 'not pinned (taskset is not available)' };
+  }
+  if (cpus < 2) return { enabled: false, description: 'not pinned (one CPU)' };
+  const others = '0';
+  const servers = cpus === 2 ? '1' : `1-${cpus - 1}`;
+  // -a: every thread of the runner (libuv pool, V8 helpers), not only the main one.
+  const self = spawnSync('taskset', ['-a', '-p', '-c', others, String(process.pid)], { encoding: 'utf8' });
+  if (self.status !== 0)
+    return { enabled: false, description: `not pinned (taskset failed: ${self.stderr.trim()})` };
+  return {
+    enabled: true,
+    servers,
+    others,
+    description: `taskset: measured server on CPU ${servers}; load generator, floor and emulator on CPU ${others}`,
+  };
+}
+
+/** A started child process. */
+export class Child {
+  readonly name: string;
+  readonly ready: ReadyMessage;
+  readonly #process: ChildProcess;
+  readonly #stderr: string[];
+  readonly #pending = new Map<number, (reply: ReplyMessage) => void>();
+  #nextId = 1;
+
+  private constructor(name: string, child: ChildProcess, ready: ReadyMessage, stderr: string[]) {
+    this.name = name;
+    this.#process = child;
+    this.ready = ready;
+    this.#stderr = stderr;
+    child.on('message', (message: ReplyMessage) => {
+      if (message?.type !== 'reply') return;
+      this.#pending.get(message.id)?.(message);
+      this.#pending.delete(message.id);
+    });
+  }
+
+  /** `node --import tsx <script> ...args`, pinned to `cpus` when given; resolves once it is ready. */
+  static async start(
+    name: string,
+    script: string,
+    options: {
+      args?: string[];
+      env?: NodeJS.ProcessEnv;
+      cpus?: string;
+      nodeFlags?: string[];
+      timeoutMs?: number;
+    },
+  ): Promise<Child> {
+    const nodeArgs = [...(options.nodeFlags ?? []), '--import', 'tsx', script, ...(options.args ?? [])];
+    const [command, args] = options.cpus
+      ? ['taskset', ['-c', options.cpus, process.execPath, ...nodeArgs]]
+      : [process.execPath, nodeArgs];
+    const child = spawn(command, args, {
+      // The project root, where `tsx` resolves.
+      cwd: fileURLToPath(new URL('../..', import.meta.url)),
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      env: { ...process.env, ...options.env },
+    });
+    started.add(child);
+    child.once('exit', () => started.delete(child));
+    const stderr: string[] = [];
+    child.stderr!.setEncoding('utf8');
+    child.stderr!.on('data', (chunk: string) => {
+      stderr.push(chunk);
+      if (stderr.length > 50) stderr.shift();
+    });
+    const ready = await new Promise<ReadyMessage>((resolve, reject) => {
+      const timer = setTimeout(() => fail(new Error('not ready in time')), options.timeoutMs ?? 60_000);
+      const fail = (error: Error) => {
+        clearTimeout(timer);
+        child.kill('SIGKILL');
+        reject(new Error(`${name}: ${error.message}\n${stderr.join('').slice(-2000)}`));
+      };
+      child.once('error', fail);
+      child.once('exit', (code, signal) => fail(new Error(`exited (${code ?? signal}) before it was ready`)));
+      child.on('message', (message: ReadyMessage) => {
+        if (message?.type !== 'ready') return;
+        clearTimeout(timer);
+        child.removeAllListeners('exit');
+        resolve(message);
+      });
+    });
+    return new Child(name, child, ready, stderr);
+  }
+
+  get url(): string {
+    return this.ready.urls.main!;
+  }
+
+  /** CPU time and request counters. */
+  async stats(): Promise<ProcessStats> {
+    return (await this.#ask('stats')).stats!;
+  }
+
+  /** Heap after forced collections (the child needs `--expose-gc`). */
+  async heap(): Promise<HeapStats> {
+    const reply = await this.#ask('heap');
+    if (reply.error) throw new Error(`${this.name}: ${reply.error}`);
+    return reply.heap!;
+  }
+
+  /** Asks the child to stop and waits for it to exit (killed after 10 s). */
+  async stop(): Promise<void> {
+    if (this.#process.exitCode !== null || this.#process.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => this.#process.once('exit', () => resolve()));
+    const timer = setTimeout(() => this.#process.kill('SIGKILL'), 10_000);
+    try {
+      await Promise.race([this.#ask('stop'), exited]);
+      await exited;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #ask(command: CommandMessage['command']): Promise<ReplyMessage> {
+    const id = this.#nextId++;
+    return new Promise<ReplyMessage>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#pending.delete(id);
+        reject(new Error(`${this.name}: no answer to ${command}\n${this.#stderr.join('').slice(-2000)}`));
+      }, 30_000);
+      this.#pending.set(id, (reply) => {
+        clearTimeout(timer);
+        resolve(reply);
+      });
+      this.#process.send({ type: 'command', id, command } satisfies CommandMessage);
+    });
+  }
+}
+
+/** Every child still running, killed if the runner exits early. */
+const started = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of started) child.kill('SIGKILL');
+});

@@ -1,0 +1,48 @@
+/**
+ * The IPC protocol between the bench runner and the processes it starts (emulator, subgraph,
+ * passthrough, naive): each child says `ready` once it listens, then answers numbered commands.
+ * IPC instead of an HTTP control route, so the measured servers serve nothing but the workload.
+ */
+
+/** What a child sends once it listens. */
+export interface ReadyMessage {
+  type: 'ready';
+  /** Where it listens, by name (`main`, or one per emulator latency). */
+  urls: Record<string, string>;
+  /** Anything worth printing with the results (e.g. the subgraph's pool settings). */
+  info?: Record<string, unknown>;
+}
+
+/** A command from the runner. */
+export interface CommandMessage {
+  type: 'command';
+  id: number;
+  command: 'stats' | 'heap' | 'stop';
+}
+
+/** A child's answer to one command. */
+export interface ReplyMessage {
+  type: 'reply';
+  id: number;
+  stats?: ProcessStats;
+  heap?: HeapStats;
+  error?: string;
+}
+
+/** CPU and request counters of a child. */
+export interface ProcessStats {
+  /** `process.cpuUsage()` (user + system), microseconds since start. */
+  cpuMicros: number;
+  /** Requests answered since start. */
+  handled: number;
+  /** Requests received but not answered yet. */
+  inFlight: number;
+}
+
+/** `process.memoryUsage()` after two forced collections (needs `--expose-gc`). */
+export interface HeapStats {
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
+  rss: number;
+}

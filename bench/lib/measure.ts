@@ -1,0 +1,227 @@
+/**
+ * One scenario, measured: an exact probe of upstream calls per variant, a warm-up, then rounds in
+ * which every variant runs once, back to back (A B C D, then B C D A, …), so that slow drifts of a
+ * shared machine hit all variants alike and each round gives paired ratios.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Child } from './children.ts';
+import { countsDelta, type EmulatorControl, type RequestCounts } from './emulator-control.ts';
+import { percentile, spread, type Spread } from './stats.ts';
+import type { Variant, VariantName } from './variants.ts';
+import { apiMinimumCalls } from './workload.ts';
+
+/** What to run. */
+export interface ScenarioSpec {
+  id: string;
+  title: string;
+  latencyMs: number;
+  connections: number;
+  /** Players per request. */
+  n: number;
+  repeats: number;
+  durationMs: number;
+  warmupMs: number;
+}
+
+/** One variant's run in one round. */
+export interface VariantRun {
+  round: number;
+  variant: VariantName;
+  completed: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  mean: number;
+  failures: number;
+  failureSample?: string;
+  /** CPU of the process doing the work (the server; the bench process for the floor), ms per request. */
+  cpuMsPerRequest: number;
+  /** Emulator calls during the run per request the server handled (approximate: load edges). */
+  upstreamCallsPerRequestUnderLoad: number;
+  /** The emulator's CPU per request, ms. */
+  upstreamCpuMsPerRequest: number;
+}
+
+/** Exact upstream calls of sequential requests, read from the emulator's counters. */
+export interface Probe {
+  requests: number;
+  callsPerRequest: number;
+  byRoute: Record<string, number>;
+  failures: string[];
+}
+
+export interface VariantSummary {
+  rps: Spread;
+  p50: Spread;
+  p99: Spread;
+  cpuMsPerRequest: Spread;
+  upstreamCallsPerRequest: number;
+  failures: number;
+}
+
+/** `a/b` of one measure, per round, then median and range over rounds. */
+export interface RatioSummary {
+  rps: Spread;
+  p50: Spread;
+  p99: Spread;
+  cpuMsPerRequest: Spread;
+}
+
+export interface ScenarioResult extends ScenarioSpec {
+  apiMinimumCalls: number;
+  probes: Partial<Record<VariantName, Probe>>;
+  runs: VariantRun[];
+  summary: Partial<Record<VariantName, VariantSummary>>;
+  ratios: Record<string, RatioSummary>;
+}
+
+/** The pairs the report shows. */
+export const RATIOS: readonly [VariantName, VariantName][] = [
+  ['subgraph', 'floor'],
+  ['subgraph', 'passthrough'],
+  ['subgraph', 'naive'],
+];
+
+const PROBE_REQUESTS = 5;
+
+export async function runScenario(
+  spec: ScenarioSpec,
+  variants: readonly Variant[],
+  emulator: { control: EmulatorControl; child: Child },
+  log: (line: string) => void,
+): Promise<ScenarioResult> {
+  // Probes first, each on a quiet upstream, so that no call of another variant is counted.
+  const probes: ScenarioResult['probes'] = {};
+  for (const variant of variants) probes[variant.name] = await probe(variant, spec, emulator.control);
+  log(
+    `  ${spec.id} probes: ${variants.map((v) => `${v.name} ${probes[v.name]!.callsPerRequest} calls/req`).join(', ')}`,
+  );
+  for (const variant of variants) {
+    await variant.load({ connections: spec.connections, durationMs: spec.warmupMs, n: spec.n });
+  }
+  await quiesce(emulator.control, spec.latencyMs);
+  log(`  ${spec.id} warmed up`);
+  const runs: VariantRun[] = [];
+  for (let round = 0; round < spec.repeats; round++) {
+    for (let i = 0; i < variants.length; i++) {
+      const variant = variants[(round + i) % variants.length]!;
+      const run = await measure(variant, spec, round, emulator);
+      runs.push(run);
+      log(
+        `  ${spec.id} round ${round + 1}/${spec.repeats} ${variant.name.padEnd(11)} ${run.rps.toFixed(0).padStart(5)} req/s  p50 ${run.p50.toFixed(1)} ms  p99 ${run.p99.toFixed(1)} ms  cpu ${run.cpuMsPerRequest.toFixed(2)} ms/req${run.failures ? `  FAILURES ${run.failures}: ${run.failureSample}` : ''}`,
+      );
+    }
+  }
+  return {
+    ...spec,
+    apiMinimumCalls: apiMinimumCalls(spec.n),
+    probes,
+    runs,
+    ...summarize(variants, runs, probes),
+  };
+}
+
+async function probe(variant: Variant, spec: ScenarioSpec, control: EmulatorControl): Promise<Probe> {
+  const before = await quiesce(control, spec.latencyMs);
+  const failures: string[] = [];
+  for (let i = 0; i < PROBE_REQUESTS; i++) {
+    const problem = await variant.once(spec.n);
+    if (problem) failures.push(problem);
+  }
+  const after = await quiesce(control, spec.latencyMs);
+  return {
+    requests: PROBE_REQUESTS,
+    callsPerRequest: (after.total - before.total) / PROBE_REQUESTS,
+    byRoute: Object.fromEntries(
+      Object.entries(countsDelta(before, after)).map(([route, calls]) => [route, calls / PROBE_REQUESTS]),
+    ),
+    failures,
+  };
+}
+
+async function measure(
+  variant: Variant,
+  spec: ScenarioSpec,
+  round: number,
+  emulator: { control: EmulatorControl; child: Child },
+): Promise<VariantRun> {
+  const [calls0, stats0, upstream0] = [
+    await emulator.control.counts(),
+    await variant.stats(),
+    await emulator.child.stats(),
+  ];
+  const load = await variant.load({ connections: spec.connections, durationMs: spec.durationMs, n: spec.n });
+  // Requests cut off by the end of the run still finish on the server: let them, then count.
+  const calls1 = await quiesce(emulator.control, spec.latencyMs);
+  const [stats1, upstream1] = [await variant.stats(), await emulator.child.stats()];
+  const handled = Math.max(1, stats1.handled - stats0.handled);
+  const sorted = [...load.latencies].sort((a, b) => a - b);
+  return {
+    round,
+    variant: variant.name,
+    completed: load.completed,
+    rps: (load.completed / load.elapsedMs) * 1000,
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    mean: sorted.reduce((sum, v) => sum + v, 0) / Math.max(1, sorted.length),
+    failures: load.failures,
+    failureSample: load.failureSample,
+    cpuMsPerRequest: (stats1.cpuMicros - stats0.cpuMicros) / 1000 / handled,
+    upstreamCallsPerRequestUnderLoad: (calls1.total - calls0.total) / handled,
+    upstreamCpuMsPerRequest: (upstream1.cpuMicros - upstream0.cpuMicros) / 1000 / handled,
+  };
+}
+
+/**
+ * Waits until the upstream is quiet: the emulator's counters did not move for a while (longer
+ * than a round trip, so that a request still between two waves of calls is waited for). A server
+ * keeps working on a request whose client went away, so the servers' own in-flight counts
+ * cannot tell. Bounded: 10 s at most. Returns the last reading.
+ */
+export async function quiesce(control: EmulatorControl, latencyMs: number): Promise<RequestCounts> {
+  let last = await control.counts();
+  for (let i = 0, quiet = 0; i < 100 && quiet < 2; i++) {
+    await sleep(Math.max(50, 2 * latencyMs));
+    const now = await control.counts();
+    quiet = now.total === last.total ? quiet + 1 : 0;
+    last = now;
+  }
+  return last;
+}
+
+function summarize(
+  variants: readonly Variant[],
+  runs: readonly VariantRun[],
+  probes: ScenarioResult['probes'],
+): Pick<ScenarioResult, 'summary' | 'ratios'> {
+  const summary: ScenarioResult['summary'] = {};
+  for (const { name } of variants) {
+    const mine = runs.filter((run) => run.variant === name);
+    summary[name] = {
+      rps: spread(mine.map((run) => run.rps)),
+      p50: spread(mine.map((run) => run.p50)),
+      p99: spread(mine.map((run) => run.p99)),
+      cpuMsPerRequest: spread(mine.map((run) => run.cpuMsPerRequest)),
+      upstreamCallsPerRequest: probes[name]?.callsPerRequest ?? Number.NaN,
+      failures: mine.reduce((sum, run) => sum + run.failures, 0) + (probes[name]?.failures.length ?? 0),
+    };
+  }
+  const ratios: ScenarioResult['ratios'] = {};
+  for (const [a, b] of RATIOS) {
+    const rounds = [...new Set(runs.map((run) => run.round))];
+    const pairs = rounds.flatMap((round) => {
+      const x = runs.find((run) => run.round === round && run.variant === a);
+      const y = runs.find((run) => run.round === round && run.variant === b);
+      return x && y ? [[x, y] as const] : [];
+    });
+    if (pairs.length === 0) continue;
+    const ratio = (pick: (run: VariantRun) => number) => spread(pairs.map(([x, y]) => pick(x) / pick(y)));
+    ratios[`${a}/${b}`] = {
+      rps: ratio((run) => run.rps),
+      p50: ratio((run) => run.p50),
+      p99: ratio((run) => run.p99),
+      cpuMsPerRequest: ratio((run) => run.cpuMsPerRequest),
+    };
+  }
+  return { summary, ratios };
+}

@@ -1,0 +1,189 @@
+/** The Markdown report: results per scenario and variant, paired ratios, targets, memory. */
+import type { MemoryResult } from './memory.ts';
+import { RATIOS, type ScenarioResult } from './measure.ts';
+import type { Spread } from './stats.ts';
+import { VARIANTS } from './variants.ts';
+
+/** Everything a run produced (also the JSON file). */
+export interface BenchResults {
+  startedAt: string;
+  mode: 'full' | 'quick';
+  durationS: number;
+  machine: { cpus: number; cpuModel: string; node: string; platform: string; loadAverage: number[] };
+  pinning: string;
+  subgraphConfig: Record<string, unknown>;
+  scenarios: ScenarioResult[];
+  memory: MemoryResult[];
+  targets: TargetCheck[];
+}
+
+/** One target of the issue and where we stand. */
+export interface TargetCheck {
+  target: string;
+  measured: string;
+  /** undefined when the run did not measure it. */
+  met?: boolean;
+}
+
+const KB = 1024;
+
+export function checkTargets(
+  scenarios: readonly ScenarioResult[],
+  memory: readonly MemoryResult[],
+): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  const byId = (id: string) => scenarios.find((s) => s.id === id);
+
+  const calls = scenarios.map((s) => ({ s, calls: s.summary.subgraph?.upstreamCallsPerRequest }));
+  checks.push({
+    target: 'Upstream calls per request = API minimum in every scenario (exact)',
+    measured: calls.map(({ s, calls: c }) => `${s.id} ${fmt(c, 2)}/${s.apiMinimumCalls}`).join(', '),
+    met: calls.length ? calls.every(({ s, calls: c }) => c === s.apiMinimumCalls) : undefined,
+  });
+
+  const s1 = byId('S1');
+  const s1floor = s1?.summary.floor;
+  const s1sub = s1?.summary.subgraph;
+  const r1 = s1?.ratios['subgraph/floor'];
+  checks.push(
+    {
+      target: 'S1 throughput ≥ 0.85 × floor',
+      measured: r1 ? `${fmt(r1.rps.median, 2)} × floor` : '—',
+      met: r1 ? r1.rps.median >= 0.85 : undefined,
+    },
+    {
+      target: 'S1 p50 ≤ floor p50 + 3 ms',
+      measured:
+        s1sub && s1floor ? `${fmt(s1sub.p50.median, 1)} ms vs ${fmt(s1floor.p50.median + 3, 1)} ms` : '—',
+      met: s1sub && s1floor ? s1sub.p50.median <= s1floor.p50.median + 3 : undefined,
+    },
+    {
+      target: 'S1 p99 ≤ 1.5 × floor p99',
+      measured: r1 ? `${fmt(r1.p99.median, 2)} × floor` : '—',
+      met: r1 ? r1.p99.median <= 1.5 : undefined,
+    },
+  );
+  const rNaive = s1?.ratios['subgraph/naive'];
+  checks.push({
+    target: 'S1 throughput ≥ 3 × naive',
+    measured: rNaive ? `${fmt(rNaive.rps.median, 2)} × naive` : '—',
+    met: rNaive ? rNaive.rps.median >= 3 : undefined,
+  });
+
+  const r2 = byId('S2')?.ratios['subgraph/passthrough'];
+  checks.push({
+    target: 'S2 CPU time per request ≤ 3 × passthrough',
+    measured: r2 ? `${fmt(r2.cpuMsPerRequest.median, 2)} × passthrough` : '—',
+    met: r2 ? r2.cpuMsPerRequest.median <= 3 : undefined,
+  });
+
+  const sweep = scenarios.filter((s) => s.id.startsWith('S3'));
+  if (sweep.length) {
+    const rows = sweep.map((s) => ({
+      n: s.n,
+      sub: s.summary.subgraph?.p50.median ?? Number.NaN,
+      floor: s.summary.floor?.p50.median ?? Number.NaN,
+      naive: s.summary.naive?.p50.median ?? Number.NaN,
+    }));
+    const first = rows[0]!;
+    const last = rows.at(-1)!;
+    checks.push(
+      {
+        target: 'S3 subgraph p50 ≤ one round trip (floor p50 at that N) + 5 ms, N = 1…100',
+        measured: rows.map((r) => `N=${r.n} ${fmt(r.sub, 1)}/${fmt(r.floor + 5, 1)}`).join(', ') + ' ms',
+        met: rows.every((r) => r.sub <= r.floor + 5),
+      },
+      {
+        target: 'S3 naive p50 grows with N (N=100 ≥ N=1 + 5 ms)',
+        measured: `${fmt(first.naive, 1)} → ${fmt(last.naive, 1)} ms`,
+        met: last.naive >= first.naive + 5,
+      },
+    );
+  }
+
+  const mem = memory.filter((m) => m.variant === 'subgraph');
+  checks.push({
+    target: 'S4 ≤ 50 KB retained heap per in-flight request',
+    measured: mem.length
+      ? mem.map((m) => `${m.parked} parked: ${fmt(m.heapBytesPerRequest / KB, 1)} KB`).join(', ')
+      : '—',
+    met: mem.length ? mem.every((m) => m.heapBytesPerRequest <= 50 * KB) : undefined,
+  });
+  return checks;
+}
+
+export function renderMarkdown(results: BenchResults): string {
+  const out: string[] = [];
+  const m = results.machine;
+  out.push(
+    `## Benchmark results (${results.mode}, ${results.startedAt})`,
+    '',
+    `Machine: ${m.cpus} CPUs (${m.cpuModel}), Node ${m.node}, ${m.platform}, load average at start ${m.loadAverage.map((l) => l.toFixed(2)).join(' ')}.  `,
+    `Pinning: ${results.pinning}.  `,
+    `Subgraph config: ${Object.entries(results.subgraphConfig)
+      .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
+      .join(
+        ', ',
+      )}. Floor and passthrough: undici pool of 256 connections, every call of a request at once. Naive: global \`fetch\`.  `,
+    `Figures are medians over rounds, with (min–max); ratios are medians of per-round ratios (variants interleaved, order rotated each round). Run took ${results.durationS.toFixed(0)} s.`,
+    '',
+  );
+
+  if (results.scenarios.length) {
+    out.push(
+      '| scenario | variant | req/s | p50 ms | p99 ms | upstream calls/req (API min) | CPU ms/req |',
+      '|---|---|--:|--:|--:|--:|--:|',
+    );
+    for (const s of results.scenarios) {
+      for (const name of VARIANTS) {
+        const v = s.summary[name];
+        if (!v) continue;
+        const failures = v.failures ? ` ⚠ ${v.failures} failed` : '';
+        out.push(
+          `| ${s.id} ${s.title} | ${name}${failures} | ${sp(v.rps, 0)} | ${sp(v.p50, 1)} | ${sp(v.p99, 1)} | ${fmt(v.upstreamCallsPerRequest, 2)} (${s.apiMinimumCalls}) | ${sp(v.cpuMsPerRequest, 2)} |`,
+        );
+      }
+    }
+    out.push('', '| scenario | ratio | req/s | p50 | p99 | CPU/req |', '|---|---|--:|--:|--:|--:|');
+    for (const s of results.scenarios) {
+      for (const [a, b] of RATIOS) {
+        const r = s.ratios[`${a}/${b}`];
+        if (!r) continue;
+        out.push(
+          `| ${s.id} | ${a}/${b} | ${sp(r.rps, 2)} | ${sp(r.p50, 2)} | ${sp(r.p99, 2)} | ${sp(r.cpuMsPerRequest, 2)} |`,
+        );
+      }
+    }
+    out.push('');
+  }
+
+  if (results.memory.length) {
+    out.push(
+      '| S4 memory | parked requests | N | in flight seen | upstream calls held | heap before MB | heap parked MB | retained KB/request |',
+      '|---|--:|--:|--:|--:|--:|--:|--:|',
+    );
+    for (const r of results.memory) {
+      out.push(
+        `| ${r.variant}${r.failures ? ` ⚠ ${r.failures} failed` : ''} | ${r.parked} | ${r.n} | ${r.inFlightSeen} | ${r.upstreamCallsHeld} | ${fmt(r.before.heapUsed / KB / KB, 1)} | ${fmt(r.during.heapUsed / KB / KB, 1)} | ${fmt(r.heapBytesPerRequest / KB, 1)} |`,
+      );
+    }
+    out.push('');
+  }
+
+  out.push('| target (issue 6) | measured | met |', '|---|---|---|');
+  for (const t of results.targets)
+    out.push(`| ${t.target} | ${t.measured} | ${t.met === undefined ? '—' : t.met ? 'yes' : '**no**'} |`);
+  out.push('');
+  return out.join('\n');
+}
+
+function fmt(value: number | undefined, digits: number): string {
+  return value === undefined || !Number.isFinite(value) ? '—' : value.toFixed(digits);
+}
+
+function sp(s: Spread, digits: number): string {
+  if (!Number.isFinite(s.median)) return '—';
+  return s.min === s.max
+    ? fmt(s.median, digits)
+    : `${fmt(s.median, digits)} (${fmt(s.min, digits)}–${fmt(s.max, digits)})`;
+}
