@@ -91,7 +91,10 @@ describe('SIGTERM', () => {
     expect(readyz).toEqual({ status: 503, body: { status: 'not ready', reason: 'draining' } });
 
     const responses = await Promise.all(pending);
-    const bodies = await Promise.all(responses.map((r) => r.json()));
+    const bodies = (await Promise.all(responses.map((r) => r.json()))) as {
+      data: { user: { alias: string } };
+      errors?: unknown;
+    }[];
     expect(responses.map((r) => r.status)).toEqual([200, 200, 200]);
     for (const body of bodies) {
       expect(body.errors).toBeUndefined();
