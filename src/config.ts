@@ -38,7 +38,7 @@ const EnvSchema = z
     HOST: z.string().min(1).default('0.0.0.0'),
     CACHE_TTL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
     HORIZON_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1024).default(32),
-    HORIZON_TIMEOUT_MS: z.coerce.number().int().min(1).max(120_000).default(10_000),
+    HORIZON_TIMEOUT_MS: z.coerce.number().int().min(1).max(120_000).default(2_000),
     HORIZON_BATCH_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
     HORIZON_RETRY_MAX_ATTEMPTS: wholeNumber(1, 10, RESILIENCE.retry.maxAttempts),
     HORIZON_RETRY_BUDGET_MS: wholeNumber(0, 120_000, RESILIENCE.retry.budgetMs),

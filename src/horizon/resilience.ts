@@ -19,7 +19,7 @@ export interface RetryOptions {
   /**
    * Milliseconds from the start of a call during which a retry may still begin; a `Retry-After`
    * ending later fails the call at once. Each attempt keeps its own timeout, so a call lasts at
-   * most about `budgetMs + timeoutMs`. Default 2 000.
+   * most about `budgetMs + timeoutMs`. Default 4 000.
    */
   budgetMs?: number;
   /** Upper bound of the first (fully jittered) backoff, doubled for each later one. Default 100. */
@@ -51,7 +51,7 @@ export interface ResilienceOptions {
 
 /** Defaults sized for a subgraph behind a gateway whose subgraph timeout is tens of seconds. */
 export const RESILIENCE_DEFAULTS = {
-  retry: { maxAttempts: 3, budgetMs: 2_000, baseDelayMs: 100 },
+  retry: { maxAttempts: 3, budgetMs: 4_000, baseDelayMs: 100 },
   breaker: { threshold: 10, cooldownMs: 5_000 },
   bulkhead: { maxConcurrent: 32, maxQueued: 500 },
 } as const;

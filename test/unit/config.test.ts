@@ -8,7 +8,13 @@ describe('configuration', () => {
   it('defaults to the embedded emulator when no credentials are set', () => {
     const config = loadConfig({});
     expect(config.credentials).toBeUndefined();
-    expect(config).toMatchObject({ port: 4001, graphUrl: 'https://graph.oculus.com', cacheTtlMs: 60_000 });
+    expect(config).toMatchObject({
+      port: 4001,
+      graphUrl: 'https://graph.oculus.com',
+      cacheTtlMs: 60_000,
+      // Within a gateway's budget: an attempt times out after 2 s, retries stop starting after 4 s.
+      timeoutMs: 2000,
+    });
   });
 
   it('reads credentials and limits from the environment', () => {
@@ -49,7 +55,7 @@ describe('configuration', () => {
 
   it('gives upstream resilience its defaults and reads each setting from the environment', () => {
     expect(loadConfig({}).resilience).toEqual({
-      retry: { maxAttempts: 3, budgetMs: 2000, baseDelayMs: 100 },
+      retry: { maxAttempts: 3, budgetMs: 4000, baseDelayMs: 100 },
       breaker: { threshold: 10, cooldownMs: 5000 },
       bulkhead: { maxConcurrent: 32, maxQueued: 500 },
     });
