@@ -49,7 +49,9 @@ export function toGraphQLError(error: unknown): GraphQLError {
     return new GraphQLError(error.message, {
       extensions: {
         code: codeFor(error),
-        retryable: error.transient,
+        // Throttling (Graph codes 4/17/32/613 come with HTTP 400 and no `is_transient`) is not
+        // retried at once by the client, but the caller may well retry after a pause.
+        retryable: error.transient || error.isRateLimited,
         upstream: {
           status: error.status ?? null,
           code: error.code ?? null,

@@ -66,15 +66,16 @@ beforeAll(async () => {
 afterAll(async () => {
   await sg.close();
 });
+// Each test sees the upstream calls it made; a test that writes first restores the fixture (reset).
 beforeEach(async () => {
-  await sg.emulator.reset();
+  await sg.emulator.checkpoint();
 });
 
-/** Reads the definitions once so the cache is warm, then zeroes the emulator's counters (and state). */
+/** Reads the definitions once so the cache is warm, then zeroes the emulator's counters. */
 async function warmDefinitions(): Promise<void> {
   const res = await sg.gql(`{ achievementDefinitions(includeArchived: true) { apiName } }`);
   expect(res.errors).toBeUndefined();
-  await sg.emulator.reset();
+  await sg.emulator.checkpoint();
 }
 
 describe('Query.achievementDefinitions', () => {
@@ -241,6 +242,7 @@ const UPDATE = `apiName justUnlocked progress { ${PROGRESS} }`;
 
 describe('Mutation.unlockAchievement', () => {
   it('unlocks once: justUnlocked is true the first time and false after, progress reads back unlocked', async () => {
+    await sg.emulator.reset(); // writes: start from the fixture
     const unlock = `mutation { unlockAchievement(userId: "${ROOKIE}", apiName: "CLEAN_RACER") { ${UPDATE} } }`;
     const first = await sg.gql<{ unlockAchievement: Update }>(unlock);
     expect(first.errors).toBeUndefined();
@@ -257,6 +259,7 @@ describe('Mutation.unlockAchievement', () => {
   });
 
   it('costs one write and one progress read once the definitions are cached', async () => {
+    await sg.emulator.reset(); // writes: start from the fixture
     await warmDefinitions();
     await sg.gql(`mutation { unlockAchievement(userId: "${ROOKIE}", apiName: "FIRST_LAP") { ${UPDATE} } }`);
     expect((await sg.emulator.counts()).byRoute).toEqual({
@@ -295,6 +298,7 @@ describe('Mutation.addAchievementCount', () => {
   const add = `mutation($u: ID!, $a: String!, $c: Int64!) { addAchievementCount(userId: $u, apiName: $a, count: $c) { ${UPDATE} } }`;
 
   it('adds 3 to a count of 9007199254740990 exactly, unlocking the target 9007199254740993', async () => {
+    await sg.emulator.reset(); // writes: start from the fixture
     const res = await sg.gql<{ addAchievementCount: Update }>(add, {
       u: LENA,
       a: 'LIFETIME_DISTANCE_METERS',
@@ -308,6 +312,7 @@ describe('Mutation.addAchievementCount', () => {
   });
 
   it('adds below the target without unlocking, and progress shows the new ratio', async () => {
+    await sg.emulator.reset(); // writes: start from the fixture
     const before = fixture.achievement_progress.find(
       (p) => p.user_id === LENA && p.api_name === 'WIN_10_RACES',
     );
@@ -343,6 +348,7 @@ describe('Mutation.addAchievementBits', () => {
   const add = `mutation($u: ID!, $a: String!, $b: String!) { addAchievementBits(userId: $u, apiName: $a, bits: $b) { ${UPDATE} } }`;
 
   it('OR-merges the missing bit and unlocks RELIC_HUNTER', async () => {
+    await sg.emulator.reset(); // writes: start from the fixture
     const res = await sg.gql<{ addAchievementBits: Update }>(add, {
       u: RELIC,
       a: 'RELIC_HUNTER',
@@ -356,6 +362,7 @@ describe('Mutation.addAchievementBits', () => {
   });
 
   it('never clears bits: zeros leave set bits set', async () => {
+    await sg.emulator.reset(); // writes: start from the fixture
     const res = await sg.gql<{ addAchievementBits: Update }>(add, {
       u: RELIC,
       a: 'WORLD_TOUR',
@@ -399,6 +406,7 @@ describe('Mutation.addAchievementBits', () => {
 
 describe('Mutation.resetAchievements', () => {
   it('removes all of a player’s progress', async () => {
+    await sg.emulator.reset(); // writes: start from the fixture
     const res = await sg.gql<{ resetAchievements: { success: boolean } }>(
       `mutation { resetAchievements(userId: "${NOVA}") { success } }`,
     );
@@ -416,13 +424,14 @@ describe('Mutation.resetAchievements', () => {
     expect((await sg.emulator.counts()).total).toBe(0);
   });
 
-  it('reports an unknown user as the upstream refuses it (BAD_REQUEST)', async () => {
+  it('answers NOT_FOUND for an unknown user, found by the progress read, without removing anything', async () => {
     const res = await sg.gql(`mutation { resetAchievements(userId: "${UNKNOWN}") { success } }`);
     expect(res.data).toBeNull();
     expect(res.errors?.[0]?.extensions).toMatchObject({
-      code: 'BAD_REQUEST',
-      upstream: { status: 400, code: 100, endpoint: 'POST /achievement_remove_all' },
+      code: 'NOT_FOUND',
+      upstream: { status: 400, code: 100, subcode: 33, endpoint: 'GET /{user_id}/achievements' },
     });
+    expect((await sg.emulator.counts()).byRoute['POST /achievement_remove_all']).toBeUndefined();
   });
 });
 
@@ -431,6 +440,7 @@ describe('Mutation.upsertAchievementDefinition', () => {
     apiName type writePolicy target bitfieldLength title description isArchived isSecret } }`;
 
   it('creates a definition that the very next definitions read shows (the cache is refreshed)', async () => {
+    await sg.emulator.reset(); // writes: start from the fixture
     await sg.gql(`{ achievementDefinitions { apiName } }`); // cache the old list
     const res = await sg.gql<{ upsertAchievementDefinition: Record<string, unknown> }>(upsert, {
       i: {
@@ -463,6 +473,7 @@ describe('Mutation.upsertAchievementDefinition', () => {
   });
 
   it('updates an existing definition in place, visible at once', async () => {
+    await sg.emulator.reset(); // writes: start from the fixture
     await sg.gql(`{ achievementDefinitions { apiName title } }`);
     const res = await sg.gql<{ upsertAchievementDefinition: { title: string; isArchived: boolean } }>(
       upsert,

@@ -36,8 +36,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await sg.close();
 });
+// Each test sees the upstream calls it made; a test that writes first restores the fixture (reset).
 beforeEach(async () => {
-  await sg.emulator.reset();
+  await sg.emulator.checkpoint();
 });
 
 describe('Query.products', () => {
@@ -62,7 +63,7 @@ describe('Query.products', () => {
 
   it('serves the catalog from the cache on a second request', async () => {
     await sg.gql(`{ products { sku } }`);
-    await sg.emulator.reset();
+    await sg.emulator.checkpoint();
     const res = await sg.gql<{ products: unknown[] }>(`{ products { sku } }`);
     expect(res.data?.products).toHaveLength(fixture.products.length);
     expect((await sg.emulator.counts()).total).toBe(0);
@@ -240,6 +241,7 @@ describe('Mutation.consumeEntitlement', () => {
   const consume = `mutation($u: ID!, $s: String!) { consumeEntitlement(userId: $u, sku: $s) { success } }`;
 
   it('consumes an owned consumable, after which the player no longer owns it', async () => {
+    await sg.emulator.reset(); // writes: start from the fixture
     const res = await sg.gql<{ consumeEntitlement: typeof ok }>(consume, { u: COINS, s: 'coins_500' });
     expect(res.errors).toBeUndefined();
     expect(res.data?.consumeEntitlement).toEqual(ok);
@@ -274,6 +276,7 @@ describe('Mutation.refundEntitlement', () => {
   const refund = `mutation($u: ID!, $s: String!, $r: String!) { refundEntitlement(userId: $u, sku: $s, reason: $r) { success } }`;
 
   it('refunds a durable, after which the player no longer owns it', async () => {
+    await sg.emulator.reset(); // writes: start from the fixture
     const res = await sg.gql<{ refundEntitlement: typeof ok }>(refund, {
       u: COINS,
       s: 'track_pack_alpine',
@@ -287,12 +290,17 @@ describe('Mutation.refundEntitlement', () => {
     expect(after.data?.user.hasEntitlement).toBe(false);
   });
 
-  it('reports refunding a subscription as BAD_REQUEST from upstream', async () => {
+  it('refuses to refund a subscription (cancel it instead) with BAD_USER_INPUT, without writing', async () => {
     const res = await sg.gql(refund, { u: NOVA, s: 'rally_pass_annual', r: 'other' });
-    expect(res.errors?.[0]?.extensions).toMatchObject({
-      code: 'BAD_REQUEST',
-      upstream: { endpoint: 'POST /{app_id}/refund_iap_entitlement' },
-    });
+    expect(res.data).toBeNull();
+    expect(res.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'sku' });
+    expect((await sg.emulator.counts()).byRoute['POST /{app_id}/refund_iap_entitlement']).toBeUndefined();
+  });
+
+  it('refuses to refund an add-on the player does not own with BAD_USER_INPUT, without writing', async () => {
+    const res = await sg.gql(refund, { u: NOVA, s: 'nitro_boost_x5', r: 'other' });
+    expect(res.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'sku' });
+    expect((await sg.emulator.counts()).byRoute['POST /{app_id}/refund_iap_entitlement']).toBeUndefined();
   });
 
   it.each([
@@ -311,6 +319,7 @@ describe('Mutation.cancelSubscription', () => {
   const cancel = `mutation($u: ID!, $s: String!) { cancelSubscription(userId: $u, sku: $s, reason: PRICING) { success } }`;
 
   it('cancels: the subscription stays active, shows the cancellation and no longer renews', async () => {
+    await sg.emulator.reset(); // writes: start from the fixture
     const res = await sg.gql<{ cancelSubscription: typeof ok }>(cancel, { u: NOVA, s: 'rally_pass_annual' });
     expect(res.errors).toBeUndefined();
     expect(res.data?.cancelSubscription).toEqual(ok);
@@ -342,6 +351,7 @@ describe('Mutation.extendSubscription', () => {
   const extend = `mutation($u: ID!, $s: String!, $d: Int!) { extendSubscription(userId: $u, sku: $s, days: $d) { success } }`;
 
   it('moves the next renewal later by the given days', async () => {
+    await sg.emulator.reset(); // writes: start from the fixture
     const sub = fixture.subscriptions.find((s) => s.user_id === NOVA)!;
     const res = await sg.gql<{ extendSubscription: typeof ok }>(extend, { u: NOVA, s: sub.sku, d: 30 });
     expect(res.errors).toBeUndefined();

@@ -24,8 +24,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await sg.close();
 });
+// Each test sees the upstream calls it made; a test that writes first restores the fixture (reset).
 beforeEach(async () => {
-  await sg.emulator.reset();
+  await sg.emulator.checkpoint();
 });
 
 interface UserData {
@@ -111,6 +112,7 @@ describe('Mutation.verifyUserNonce', () => {
   const nonces = fixture.nonces.filter((n) => n.user_id === NOVA);
 
   it('accepts a valid nonce once, then refuses it (single use)', async () => {
+    await sg.emulator.reset(); // writes: start from the fixture
     const nonce = nonces[0]!.nonce;
     const verify = `mutation($u: ID!, $n: String!) { verifyUserNonce(userId: $u, nonce: $n) }`;
     const first = await sg.gql<{ verifyUserNonce: boolean }>(verify, { u: NOVA, n: nonce });

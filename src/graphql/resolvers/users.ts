@@ -24,8 +24,9 @@ export const userResolvers: Resolvers = {
   },
   User: {
     // The key is all a User needs until a field asks for more: no upstream call here. The key is
-    // checked like `user(id:)`: it becomes a path segment of every per-user call.
-    __resolveReference: (ref) => ({ id: checkId(String(ref.id), 'id') }),
+    // checked like `user(id:)`, since it becomes a path segment of every per-user call; async so
+    // that a bad representation fails alone instead of the whole `_entities` list.
+    __resolveReference: async (ref) => ({ id: checkId(String(ref.id), 'id') }),
     alias: async (user, _args, ctx) => user.known?.alias ?? (await profile(user, ctx)).alias ?? null,
     orgScopedId: async (user, _args, ctx) => (await profile(user, ctx)).orgScopedId ?? null,
   },
