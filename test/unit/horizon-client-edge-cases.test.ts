@@ -19,7 +19,13 @@ function setup() {
   const agent = new MockAgent();
   agent.disableNetConnect();
   const pool = agent.get(ORIGIN);
-  const client = new HorizonClient({ appId: '123', appSecret: SECRET, dispatcher: agent });
+  // One attempt: these tests are about how a single answer is read, not about retries.
+  const client = new HorizonClient({
+    appId: '123',
+    appSecret: SECRET,
+    dispatcher: agent,
+    resilience: { retry: { maxAttempts: 1 } },
+  });
   return { agent, pool, client };
 }
 
