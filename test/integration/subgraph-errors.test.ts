@@ -331,6 +331,27 @@ describe('partial results', () => {
     expect(res.data?.user.leaderboardEntry.rank).toBe(2);
   });
 
+  it('fails only the unknown player of a leaderboard batch that upstream refuses for that player', async () => {
+    const UNKNOWN = '1999999999999999';
+    const res = await sg.gql<{ users: { id: string; leaderboardEntry: { rank: number } | null }[] }>(
+      `query($ids: [ID!]!) { users(ids: $ids) { id leaderboardEntry(leaderboard: "GLOBAL_HIGH_SCORE") { rank } } }`,
+      { ids: [NOVA, UNKNOWN, '1000000000000002'] },
+    );
+    expect(res.data?.users).toEqual([
+      { id: NOVA, leaderboardEntry: { rank: 2 } },
+      { id: UNKNOWN, leaderboardEntry: null },
+      { id: '1000000000000002', leaderboardEntry: { rank: 1 } },
+    ]);
+    expect(res.errors).toHaveLength(1);
+    expect(res.errors?.[0]?.path).toEqual(['users', 1, 'leaderboardEntry']);
+    expect(res.errors?.[0]?.extensions).toMatchObject({
+      code: 'BAD_REQUEST',
+      upstream: { status: 400, code: 100, endpoint: 'GET /leaderboard_entries' },
+    });
+    // The refused call, then one for the players left.
+    expect((await sg.emulator.counts()).byRoute).toEqual({ 'GET /leaderboard_entries': 2 });
+  });
+
   it('fails every player of a failed leaderboard batch, and only that leaderboard', async () => {
     // Players ranked on both boards, so that every field of the board that stands has data.
     const both = fixture.users

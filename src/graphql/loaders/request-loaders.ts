@@ -10,6 +10,7 @@ import type {
 } from '../../horizon/index.ts';
 import type { LeaderboardEntryParent } from '../resolvers/parents.ts';
 import {
+  HorizonApiError,
   getAllLeaderboardEntries,
   getSubscriptions,
   getUser,
@@ -102,24 +103,13 @@ async function loadEntries(
     users.push(userId);
     usersByBoard.set(leaderboard, users);
   }
-  const results = new Map<string, Map<string, LeaderboardEntryParent> | Error>();
+  const results = new Map<string, Map<string, LeaderboardEntryParent | Error> | Error>();
   await Promise.all(
     [...usersByBoard].map(async ([leaderboard, userIds]) => {
       try {
-        const chunks = chunk(userIds, USER_IDS_PER_CALL);
-        const found = new Map<string, LeaderboardEntryParent>();
+        const found = new Map<string, LeaderboardEntryParent | Error>();
         await Promise.all(
-          chunks.map((ids) =>
-            limit(async () => {
-              const entries = await getAllLeaderboardEntries(client, {
-                apiName: leaderboard,
-                filter: 'USER_IDS',
-                userIds: ids,
-                limit: ids.length,
-              });
-              for (const entry of entries) found.set(entry.user.id, { ...entry, leaderboard });
-            }),
-          ),
+          chunk(userIds, USER_IDS_PER_CALL).map((ids) => readEntries(client, leaderboard, ids, limit, found)),
         );
         results.set(leaderboard, found);
       } catch (error) {
@@ -131,6 +121,44 @@ async function loadEntries(
     const board = results.get(leaderboard);
     return board instanceof Error ? board : (board?.get(userId) ?? null);
   });
+}
+
+/**
+ * One `USER_IDS` read for `ids`, into `found`. Upstream refuses the whole call when one id is not
+ * a user of the app (400, code 100, naming the id); that id then gets the error alone and the
+ * others are read again, so one unknown player does not null the field for the whole batch.
+ */
+async function readEntries(
+  client: HorizonClient,
+  leaderboard: string,
+  ids: string[],
+  limit: ReturnType<typeof pLimit>,
+  found: Map<string, LeaderboardEntryParent | Error>,
+): Promise<void> {
+  try {
+    const entries = await limit(() =>
+      getAllLeaderboardEntries(client, {
+        apiName: leaderboard,
+        filter: 'USER_IDS',
+        userIds: ids,
+        limit: ids.length,
+      }),
+    );
+    for (const entry of entries) found.set(entry.user.id, { ...entry, leaderboard });
+  } catch (error) {
+    const refused = refusedUserId(error, ids);
+    if (refused === undefined) throw error;
+    found.set(refused, error as Error);
+    const rest = ids.filter((id) => id !== refused);
+    if (rest.length > 0) await readEntries(client, leaderboard, rest, limit, found);
+  }
+}
+
+/** The id of `ids` that a 400 code 100 "invalid user id: <id>" answer names, if it is one. */
+function refusedUserId(error: unknown, ids: readonly string[]): string | undefined {
+  if (!(error instanceof HorizonApiError) || error.status !== 400 || error.code !== 100) return undefined;
+  const named = /invalid user id:?\s*(\d+)/i.exec(error.message)?.[1];
+  return named !== undefined && ids.includes(named) ? named : undefined;
 }
 
 function chunk<T>(items: T[], size: number): T[][] {
