@@ -68,7 +68,7 @@ async function entries(
   const filter = args.filter ?? 'NONE';
   // VIEWER views start at the player but continue as the global ranking.
   const view = filter === 'FRIENDS' || filter === 'USER_IDS' ? filter : 'NONE';
-  const after = args.after ? decodeCursor(args.after, apiName, view) : undefined;
+  const after = args.after != null ? decodeCursor(args.after, apiName, view) : undefined;
   const query: LeaderboardEntriesQuery = { apiName, limit: first, summary: true };
 
   if (args.around != null) {
