@@ -268,6 +268,20 @@ describe('Cross-request caches', () => {
     );
   });
 
+  it('with caching off (TTL 0) reads again per request, yet the rows of one request share one read', async () => {
+    const query = `query($ids: [ID!]!) { users(ids: $ids) { achievements { definition { title } } } }`;
+    await withColdSubgraph(
+      async (uncached) => {
+        for (let i = 0; i < 2; i++) {
+          const res = await uncached.gql(query, { ids: ids(0, 20) });
+          expect(res.errors).toBeUndefined();
+        }
+        expect(await calls()).toEqual({ [ROUTE.achievements]: 40, [ROUTE.definitions]: 2 });
+      },
+      { cacheTtlMs: 0 },
+    );
+  });
+
   it('does not keep a failed read: the next request tries again', async () => {
     await withColdSubgraph(async (cold) => {
       await sg.emulator.fault({ route: ROUTE.leaderboards, status: 503 });

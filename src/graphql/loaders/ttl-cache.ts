@@ -1,12 +1,13 @@
 /**
  * A small cache for data that changes rarely and is the same for every caller (achievement
  * definitions, leaderboard metadata, the catalog). It stores the promise, so concurrent requests
- * share one upstream call; a failed load is not kept. `ttlMs = 0` disables caching.
+ * share one upstream call; a failed load is not kept. `ttlMs = 0` keeps nothing once a load has
+ * settled, but callers that ask while it is in flight still share it (no N+1 within a request).
  */
 export class TtlCache<V> {
   readonly #ttlMs: number;
   readonly #now: () => number;
-  readonly #entries = new Map<string, { value: Promise<V>; expires: number }>();
+  readonly #entries = new Map<string, { value: Promise<V>; expires: number; settled: boolean }>();
 
   constructor(ttlMs: number, now: () => number = Date.now) {
     if (!Number.isInteger(ttlMs) || ttlMs < 0)
@@ -18,15 +19,18 @@ export class TtlCache<V> {
   /** The cached value for `key`, or the result of `load()` (cached for the TTL when it succeeds). */
   get(key: string, load: () => Promise<V>): Promise<V> {
     const hit = this.#entries.get(key);
-    if (hit && hit.expires > this.#now()) return hit.value;
+    if (hit && (!hit.settled || hit.expires > this.#now())) return hit.value;
     const value = load();
-    if (this.#ttlMs > 0) {
-      const entry = { value, expires: this.#now() + this.#ttlMs };
-      this.#entries.set(key, entry);
-      value.catch(() => {
-        if (this.#entries.get(key) === entry) this.#entries.delete(key);
-      });
-    }
+    const entry = { value, expires: this.#now() + this.#ttlMs, settled: false };
+    this.#entries.set(key, entry);
+    const settle = (keep: boolean) => {
+      entry.settled = true;
+      if (!keep && this.#entries.get(key) === entry) this.#entries.delete(key);
+    };
+    value.then(
+      () => settle(this.#ttlMs > 0),
+      () => settle(false),
+    );
     return value;
   }
 
