@@ -101,6 +101,9 @@ export async function startServer(
   const apollo = new ApolloServer<GraphQLContext>({
     schema: buildSchema({ securityDirectives: options.securityDirectives }),
     includeStacktraceInErrorResponses: false,
+    // Shutdown is ours (index.ts: readiness, delay, deadline, pool, exit code). Apollo's own
+    // SIGTERM handler would race it, and a second stop() during Apollo's never resolves (5.5.1).
+    stopOnTerminationSignals: false,
     introspection,
     validationRules: limits.validationRules,
     plugins: [

@@ -31,6 +31,8 @@ async function start(env: Record<string, string>): Promise<Started> {
   };
   delete fullEnv.HORIZON_APP_ID;
   delete fullEnv.HORIZON_APP_SECRET;
+  // As in production: vitest's NODE_ENV=test changes Apollo's defaults (its own signal handlers).
+  delete fullEnv.NODE_ENV;
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
     env: fullEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
