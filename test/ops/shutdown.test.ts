@@ -74,6 +74,7 @@ describe('SIGTERM', () => {
   it('turns /readyz not ready, lets in-flight requests complete, closes and exits 0', async () => {
     const { child, base, lines } = await start({
       EMULATOR_LATENCY_MS: '1500',
+      HORIZON_TIMEOUT_MS: '10000', // the latency is the emulator's, not a stall to time out on
       SHUTDOWN_DELAY_MS: '1000',
       SHUTDOWN_TIMEOUT_MS: '15000',
     });
