@@ -21,7 +21,7 @@ const MAX_LOGGED_NAME = 100;
  * cost (counted on the request scope by the upstream observer), which error codes it returned,
  * and the request id that ties it to the gateway's logs and to `upstream call failed` lines.
  * Requests refused before they become an operation (context creation failed, malformed request)
- * get a line and an error count too, so nothing the caller saw as an error goes unrecorded.
+ * get the same line (type `unknown`, with a `rejection`), so every GraphQL request is one line.
  */
 export function operationPlugin(deps: OperationPluginDependencies): ApolloServerPlugin {
   const { logger, metrics } = deps;
@@ -35,6 +35,7 @@ export function operationPlugin(deps: OperationPluginDependencies): ApolloServer
     operationName: string | null | undefined,
     errors: readonly Pick<GraphQLFormattedError, 'extensions'>[],
     hasData: boolean,
+    rejection?: string,
   ): void {
     if (state.done) return;
     state.done = true;
@@ -67,23 +68,32 @@ export function operationPlugin(deps: OperationPluginDependencies): ApolloServer
         upstreamFailures: scope?.upstreamFailures ?? 0,
         errorCodes,
         outcome,
+        ...(rejection ? { rejection } : {}),
         ...(traceId ? { traceId } : {}),
       },
       'graphql operation',
     );
   }
 
-  function rejected(error: Error, message: string): void {
-    const code = codeOf(error as unknown as GraphQLFormattedError);
-    metrics.countError(code);
-    logger.info({ requestId: currentScope()?.requestId, errorCodes: [code], outcome: 'error' }, message);
+  /** A request refused before it became an operation: the same line, type `unknown`. */
+  function rejected(error: Error, rejection: string): void {
+    const scope = currentScope();
+    const state: Running = {
+      started: scope?.startedAt ?? process.hrtime.bigint(),
+      scope,
+      span: activeSpan(),
+      done: false,
+    };
+    finish(state, undefined, null, [error as { extensions?: Record<string, unknown> }], false, rejection);
   }
 
   return {
     async requestDidStart(requestContext) {
+      const scope = currentScope();
       const state: Running = {
-        started: process.hrtime.bigint(),
-        scope: currentScope(),
+        // From when the request entered its scope: context creation (JWT checks) counts too.
+        started: scope?.startedAt ?? process.hrtime.bigint(),
+        scope,
         span: activeSpan(),
         done: false,
       };
@@ -114,11 +124,11 @@ export function operationPlugin(deps: OperationPluginDependencies): ApolloServer
     },
 
     async contextCreationDidFail({ error }) {
-      rejected(error, 'graphql request rejected: context creation failed');
+      rejected(error, 'context creation failed');
     },
 
     async invalidRequestWasReceived({ error }) {
-      rejected(error, 'graphql request rejected: invalid request');
+      rejected(error, 'invalid request');
     },
   };
 }

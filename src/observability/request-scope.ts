@@ -7,6 +7,8 @@ import { startRequestSpan, withContext } from './tracing.ts';
 export interface RequestScope {
   /** From `x-request-id`, or generated; echoed in the response header. */
   readonly requestId: string;
+  /** `process.hrtime.bigint()` when the request entered the scope (after its body was read). */
+  readonly startedAt: bigint;
   /** HTTP attempts to the upstream made while serving this request (retries included). */
   upstreamCalls: number;
   /** Of those, the ones that failed. */
@@ -25,7 +27,10 @@ export function currentScope(): RequestScope | undefined {
 
 /** Runs `work` inside a fresh scope; exported for the middleware below and for tests. */
 export function runInScope<T>(requestId: string, work: () => T): T {
-  return storage.run({ requestId, upstreamCalls: 0, upstreamFailures: 0 }, work);
+  return storage.run(
+    { requestId, startedAt: process.hrtime.bigint(), upstreamCalls: 0, upstreamFailures: 0 },
+    work,
+  );
 }
 
 /**

@@ -95,6 +95,18 @@ describe('the operation log line', () => {
     });
     expect(broken.errorCodes).toHaveLength(1);
   });
+
+  it('is written for a request refused before it became an operation, too', async () => {
+    const { res } = await post({ variables: {} }); // no query at all
+    expect(res.status).toBe(400);
+    expect(only('graphql operation')).toMatchObject({
+      requestId: res.headers.get('x-request-id'),
+      operationName: null,
+      operationType: 'unknown',
+      errorCodes: ['BAD_REQUEST'],
+      outcome: 'error',
+    });
+  });
 });
 
 describe('an upstream failure', () => {
