@@ -1,5 +1,6 @@
 /**
- * `npm run bench [-- --quick] [-- --scenarios S1,S2,S3,S4] [-- --profile]`
+ * `npm run bench -- [--quick] [--scenarios S1,S2,S3,S4] [--profile]
+ *   [--candidate DIR] [--candidate-env K=V,…] [--node-flags "…"]`
  *
  * Measures the subgraph against the physical floor, a plain passthrough and a naive Apollo
  * subgraph, side by side, with the emulator as upstream. Writes `bench/results/latest.json` and
@@ -23,8 +24,21 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     scenarios: { type: 'string', default: 'S1,S2,S3,S4' },
     profile: { type: 'boolean', default: false },
+    /** A second checkout whose subgraph runs as the `candidate` variant (A/B of a change). */
+    candidate: { type: 'string' },
+    /** Environment of the candidate only, e.g. `HORIZON_BATCH_CONCURRENCY=128,…`. */
+    'candidate-env': { type: 'string', default: '' },
+    /** Node flags for the subgraph and the candidate, e.g. `--max-semi-space-size=32`. */
+    'node-flags': { type: 'string', default: '' },
   },
 });
+const candidateEnv = Object.fromEntries(
+  values['candidate-env']
+    .split(',')
+    .filter(Boolean)
+    .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+);
+const subgraphFlags = values['node-flags'].split(' ').filter(Boolean);
 const quick = values.quick;
 const wanted = new Set(values.scenarios.toUpperCase().split(','));
 
@@ -46,8 +60,11 @@ const SWEEP = [1, 10, 50, 100];
 const PARKED = [50, 200];
 
 const RESULTS = new URL('./results/', import.meta.url);
+const PROFILES = new URL('profiles/', RESULTS);
 const script = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const SERVER_FLAGS = ['--expose-gc'];
+/** As deployed: graphql-js and Express skip their development-only checks. */
+const SERVER_ENV = { NODE_ENV: 'production' };
 
 const ROUTER_SECRET = 'bench-router-secret-0123456789';
 const JWT_SECRET = 'bench-jwt-secret-0123456789abcdef0123456789';
@@ -94,41 +111,48 @@ const emulator = (latencyMs: number) => ({
   child: emulatorChild,
 });
 
-/** Our subgraph in front of the emulator at `upstream`, configured like production plus `env`. */
-function startSubgraph(upstream: string, label: string, env: NodeJS.ProcessEnv = {}): Promise<Child> {
-  const profile = ['--cpu-prof', '--cpu-prof-dir', fileURLToPath(new URL('profiles/', RESULTS))];
-  return Child.start('subgraph', script('subgraph-process.ts'), {
-    cpus: pinning.servers,
-    nodeFlags: values.profile
-      ? [...SERVER_FLAGS, ...profile, '--cpu-prof-name', `subgraph-${label}.cpuprofile`]
-      : SERVER_FLAGS,
-    env: {
-      HORIZON_APP_ID: app.id,
-      HORIZON_APP_SECRET: app.secret,
-      HORIZON_GRAPH_URL: upstream,
-      ROUTER_SECRET,
-      AUTH_JWT_SECRET: JWT_SECRET,
-      LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
-      APOLLO_TELEMETRY_DISABLED: '1',
-      ...env,
+/**
+ * Our subgraph in front of the emulator at `upstream`, configured like production plus `env`;
+ * from the checkout at `root` (default this one).
+ */
+function startSubgraph(upstream: string, env: NodeJS.ProcessEnv = {}, root?: string): Promise<Child> {
+  return Child.start(
+    root ? 'candidate' : 'subgraph',
+    root ? `${root}/bench/subgraph-process.ts` : script('subgraph-process.ts'),
+    {
+      cwd: root,
+      cpus: pinning.servers,
+      nodeFlags: [...SERVER_FLAGS, ...subgraphFlags],
+      env: {
+        HORIZON_APP_ID: app.id,
+        HORIZON_APP_SECRET: app.secret,
+        HORIZON_GRAPH_URL: upstream,
+        ROUTER_SECRET,
+        AUTH_JWT_SECRET: JWT_SECRET,
+        APOLLO_TELEMETRY_DISABLED: '1',
+        ...SERVER_ENV,
+        ...env,
+      },
     },
-  });
+  );
 }
 
 /** The four variants in front of the emulator with `latencyMs`. */
 async function variantsFor(latencyMs: number): Promise<Variant[]> {
   const upstream = emulatorUrl(latencyMs);
   const upstreamArgs = ['--upstream', upstream, '--app-id', app.id, '--app-secret', app.secret];
-  const server = { args: upstreamArgs, cpus: pinning.servers, nodeFlags: SERVER_FLAGS };
-  const [passthrough, subgraph, naive] = await Promise.all([
+  const server = { args: upstreamArgs, cpus: pinning.servers, nodeFlags: SERVER_FLAGS, env: SERVER_ENV };
+  const [passthrough, subgraph, candidate, naive] = await Promise.all([
     Child.start('passthrough', script('passthrough-process.ts'), server),
-    startSubgraph(upstream, `${latencyMs}ms`),
+    startSubgraph(upstream),
+    values.candidate ? startSubgraph(upstream, candidateEnv, values.candidate) : undefined,
     Child.start('naive', script('naive/server.ts'), server),
   ]);
   return [
     floorVariant(new DirectUpstream(upstream, app)),
     httpVariant('passthrough', passthrough, '/'),
     httpVariant('subgraph', subgraph, '/graphql', SUBGRAPH_HEADERS),
+    ...(candidate ? [httpVariant('candidate', candidate, '/graphql', SUBGRAPH_HEADERS)] : []),
     httpVariant('naive', naive, '/'),
   ];
 }
@@ -137,7 +161,7 @@ const [sets, memorySubgraph] = await Promise.all([
   Promise.all(latencies.map(async (ms) => [ms, await variantsFor(ms)] as const)).then(
     (pairs) => new Map(pairs),
   ),
-  wanted.has('S4') ? startSubgraph(emulatorUrl(20), 's4', S4_ENV) : undefined,
+  wanted.has('S4') ? startSubgraph(emulatorUrl(20), S4_ENV) : undefined,
 ]);
 const anySubgraph = [...sets.values()].flat().find((v) => v.name === 'subgraph')?.child ?? memorySubgraph;
 log('processes ready');
@@ -178,7 +202,19 @@ const memory: MemoryResult[] = [];
 try {
   for (const spec of specs) {
     log(`${spec.id}: ${spec.title}`);
-    scenarios.push(await runScenario(spec, sets.get(spec.latencyMs)!, emulator(spec.latencyMs), log));
+    const variants = sets.get(spec.latencyMs)!;
+    const profiled = values.profile ? variants.find((v) => v.name === 'subgraph')?.child : undefined;
+    const result = await runScenario(spec, variants, emulator(spec.latencyMs), log, {
+      beforeRounds: () => profiled?.profileStart(),
+      afterRounds: async () => {
+        if (!profiled) return;
+        mkdirSync(PROFILES, { recursive: true });
+        const path = fileURLToPath(new URL(`subgraph-${spec.id.replace(/\W+/g, '-')}.cpuprofile`, PROFILES));
+        await profiled.profileStop(path);
+        log(`  profile of the subgraph during the rounds: ${path}`);
+      },
+    });
+    scenarios.push(result);
   }
   if (memorySubgraph) {
     const others = quick ? [] : sets.get(20)!.filter((v) => v.name === 'passthrough' || v.name === 'naive');
@@ -218,7 +254,12 @@ const results: BenchResults = {
     loadAverage,
   },
   pinning: pinning.description,
-  subgraphConfig: { ...anySubgraph?.ready.info, ...(memorySubgraph ? { s4Env: S4_ENV } : {}) },
+  subgraphConfig: {
+    ...anySubgraph?.ready.info,
+    ...(subgraphFlags.length ? { nodeFlags: subgraphFlags.join(' ') } : {}),
+    ...(memorySubgraph ? { s4Env: S4_ENV } : {}),
+  },
+  ...(values.candidate ? { candidate: { dir: values.candidate, env: candidateEnv } } : {}),
   scenarios,
   memory,
   targets: checkTargets(scenarios, memory),

@@ -1,4 +1,6 @@
+import { writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Session } from 'node:inspector/promises';
 import { setImmediate as tick } from 'node:timers/promises';
 import type { CommandMessage, HeapStats, ReadyMessage, ReplyMessage } from './ipc.ts';
 
@@ -63,10 +65,37 @@ export function serveRunner(
     } else if (message.command === 'heap') {
       if (typeof globalThis.gc !== 'function') reply.error = 'start the process with --expose-gc';
       else reply.heap = await collectedHeap(globalThis.gc);
+    } else if (message.command === 'profile-start') {
+      await profiler.start();
+    } else if (message.command === 'profile-stop' && message.path) {
+      await profiler.stop(message.path);
     }
     return reply;
   }
 }
+
+/**
+ * V8's sampling profiler through the inspector, so that a profile covers only the measured load
+ * (`--cpu-prof` would also hold the start-up, module loading included).
+ */
+const profiler = {
+  session: undefined as Session | undefined,
+  async start(): Promise<void> {
+    if (this.session) return;
+    this.session = new Session();
+    this.session.connect();
+    await this.session.post('Profiler.enable');
+    await this.session.post('Profiler.setSamplingInterval', { interval: 200 });
+    await this.session.post('Profiler.start');
+  },
+  async stop(path: string): Promise<void> {
+    if (!this.session) return;
+    const { profile } = await this.session.post('Profiler.stop');
+    this.session.disconnect();
+    this.session = undefined;
+    writeFileSync(path, JSON.stringify(profile));
+  },
+};
 
 async function collectedHeap(gc: () => void): Promise<HeapStats> {
   // Two full collections with a turn between them: objects freed by finalizers or weak

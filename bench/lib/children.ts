@@ -64,6 +64,8 @@ export class Child {
     name: string,
     script: string,
     options: {
+      /** Working directory (where `tsx` resolves); default this checkout's root. */
+      cwd?: string;
       args?: string[];
       env?: NodeJS.ProcessEnv;
       cpus?: string;
@@ -77,7 +79,7 @@ export class Child {
       : [process.execPath, nodeArgs];
     const child = spawn(command, args, {
       // The project root, where `tsx` resolves.
-      cwd: fileURLToPath(new URL('../..', import.meta.url)),
+      cwd: options.cwd ?? fileURLToPath(new URL('../..', import.meta.url)),
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       env: { ...process.env, ...options.env },
     });
@@ -124,6 +126,16 @@ export class Child {
     return reply.heap!;
   }
 
+  /** Starts the V8 sampling profiler in the child. */
+  async profileStart(): Promise<void> {
+    await this.#ask('profile-start');
+  }
+
+  /** Stops the profiler and has the child write the profile to `path`. */
+  async profileStop(path: string): Promise<void> {
+    await this.#ask('profile-stop', path);
+  }
+
   /** Asks the child to stop and waits for it to exit (killed after 10 s). */
   async stop(): Promise<void> {
     if (this.#process.exitCode !== null || this.#process.signalCode !== null) return;
@@ -137,7 +149,7 @@ export class Child {
     }
   }
 
-  #ask(command: CommandMessage['command']): Promise<ReplyMessage> {
+  #ask(command: CommandMessage['command'], path?: string): Promise<ReplyMessage> {
     const id = this.#nextId++;
     return new Promise<ReplyMessage>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -148,7 +160,7 @@ export class Child {
         clearTimeout(timer);
         resolve(reply);
       });
-      this.#process.send({ type: 'command', id, command } satisfies CommandMessage);
+      this.#process.send({ type: 'command', id, command, path } satisfies CommandMessage);
     });
   }
 }

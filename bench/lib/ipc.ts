@@ -17,7 +17,9 @@ export interface ReadyMessage {
 export interface CommandMessage {
   type: 'command';
   id: number;
-  command: 'stats' | 'heap' | 'stop';
+  command: 'stats' | 'heap' | 'profile-start' | 'profile-stop' | 'stop';
+  /** `profile-stop`: where to write the `.cpuprofile`. */
+  path?: string;
 }
 
 /** A child's answer to one command. */

@@ -80,6 +80,7 @@ export const RATIOS: readonly [VariantName, VariantName][] = [
   ['subgraph', 'floor'],
   ['subgraph', 'passthrough'],
   ['subgraph', 'naive'],
+  ['candidate', 'subgraph'],
 ];
 
 const PROBE_REQUESTS = 5;
@@ -89,6 +90,7 @@ export async function runScenario(
   variants: readonly Variant[],
   emulator: { control: EmulatorControl; child: Child },
   log: (line: string) => void,
+  hooks: { beforeRounds?: () => Promise<void> | void; afterRounds?: () => Promise<void> | void } = {},
 ): Promise<ScenarioResult> {
   // Probes first, each on a quiet upstream, so that no call of another variant is counted.
   const probes: ScenarioResult['probes'] = {};
@@ -102,6 +104,7 @@ export async function runScenario(
   await quiesce(emulator.control, spec.latencyMs);
   log(`  ${spec.id} warmed up`);
   const runs: VariantRun[] = [];
+  await hooks.beforeRounds?.();
   for (let round = 0; round < spec.repeats; round++) {
     for (let i = 0; i < variants.length; i++) {
       const variant = variants[(round + i) % variants.length]!;
@@ -112,6 +115,7 @@ export async function runScenario(
       );
     }
   }
+  await hooks.afterRounds?.();
   return {
     ...spec,
     apiMinimumCalls: apiMinimumCalls(spec.n),

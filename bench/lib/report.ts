@@ -12,6 +12,8 @@ export interface BenchResults {
   machine: { cpus: number; cpuModel: string; node: string; platform: string; loadAverage: number[] };
   pinning: string;
   subgraphConfig: Record<string, unknown>;
+  /** `--candidate`: the checkout and environment of the `candidate` variant. */
+  candidate?: { dir: string; env: Record<string, string> };
   scenarios: ScenarioResult[];
   memory: MemoryResult[];
   targets: TargetCheck[];
@@ -125,6 +127,11 @@ export function renderMarkdown(results: BenchResults): string {
       .join(
         ', ',
       )}. Floor and passthrough: undici pool of 256 connections, every call of a request at once. Naive: global \`fetch\`.  `,
+    ...(results.candidate
+      ? [
+          `Candidate: the subgraph of \`${results.candidate.dir}\`${Object.keys(results.candidate.env).length ? ` with ${JSON.stringify(results.candidate.env)}` : ''}.  `,
+        ]
+      : []),
     `Figures are medians over rounds, with (min–max); ratios are medians of per-round ratios (variants interleaved, order rotated each round). Run took ${results.durationS.toFixed(0)} s.`,
     '',
   );

@@ -11,8 +11,9 @@ import type { ProcessStats } from './ipc.ts';
 import type { DirectUpstream } from './upstream.ts';
 import { checkResponse, playersFor, requestBody } from './workload.ts';
 
-export type VariantName = 'floor' | 'passthrough' | 'subgraph' | 'naive';
-export const VARIANTS: readonly VariantName[] = ['floor', 'passthrough', 'subgraph', 'naive'];
+/** `candidate`: a second subgraph from another checkout (`--candidate DIR`), for A/B runs. */
+export type VariantName = 'floor' | 'passthrough' | 'subgraph' | 'candidate' | 'naive';
+export const VARIANTS: readonly VariantName[] = ['floor', 'passthrough', 'subgraph', 'candidate', 'naive'];
 
 /** A closed-loop load: `connections` clients, each sending its next request when the last answers. */
 export interface LoadOptions {
