@@ -124,12 +124,17 @@ describe('Mutation.verifyUserNonce', () => {
   });
 
   it('answers false for a nonce issued to another user or made up, not an error', async () => {
+    await sg.emulator.reset(); // writes: start from the fixture
     const verify = `mutation($u: ID!, $n: String!) { verifyUserNonce(userId: $u, nonce: $n) }`;
-    const other = await sg.gql<{ verifyUserNonce: boolean }>(verify, { u: APEX, n: nonces[0]!.nonce });
+    const nonce = nonces[1]!.nonce;
+    const other = await sg.gql<{ verifyUserNonce: boolean }>(verify, { u: APEX, n: nonce });
     expect(other.errors).toBeUndefined();
     expect(other.data?.verifyUserNonce).toBe(false);
     const made = await sg.gql<{ verifyUserNonce: boolean }>(verify, { u: NOVA, n: 'made-up-nonce' });
     expect(made.data?.verifyUserNonce).toBe(false);
+    // The nonce was valid all along, for its own player, and the wrong claim did not use it up.
+    const own = await sg.gql<{ verifyUserNonce: boolean }>(verify, { u: NOVA, n: nonce });
+    expect(own.data?.verifyUserNonce).toBe(true);
   });
 
   it.each([
