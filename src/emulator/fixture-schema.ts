@@ -115,6 +115,12 @@ const purchase = z.object({
   expiration_time: unixSeconds.default(0),
 });
 
+const priceTerm = z.object({
+  term: z.string().nullable().optional(),
+  currency: z.string(),
+  price: z.string(),
+});
+
 const subscription = z.object({
   id: numericId.optional(),
   user_id: numericId,
@@ -126,9 +132,9 @@ const subscription = z.object({
   is_active: z.boolean().default(true),
   next_renewal_time: isoTime.optional(),
   cancellation_time: isoTime.optional(),
-  current_price_term: z
-    .object({ term: z.string().nullable().optional(), currency: z.string(), price: z.string() })
-    .optional(),
+  current_price_term: priceTerm.optional(),
+  /** The term of the next period (a trial's first paid period); defaults to the current one. */
+  next_price_term: priceTerm.optional(),
 });
 
 const leaderboard = z.object({

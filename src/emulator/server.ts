@@ -115,7 +115,8 @@ async function handle(
     };
     send(res, 200, {}, stringifyJson(endpoint.handle(ctx), runtime.output));
   } catch (error) {
-    if (signal.aborted) {
+    // The client hung up (e.g. timed out during an injected delay): nobody is there to answer.
+    if (signal.aborted || (error as NodeJS.ErrnoException | undefined)?.code === 'ECONNRESET') {
       req.socket.destroy();
       return;
     }

@@ -55,7 +55,8 @@ describe('subscription status', () => {
 });
 
 describe('cancel_subscription', () => {
-  it('sets cancellation_time and keeps the subscription active', async () => {
+  it('sets cancellation_time, keeps the subscription active and stops its renewal', async () => {
+    expect((await adaSubscription()).next_renewal_time).toBe('2026-02-01T00:00:00+0000');
     const response = await emu.call('POST', '/application/cancel_subscription', {
       form: { owner_id: ADA.id, sku: 'vip', cancel_reason: '1' },
     });
@@ -64,6 +65,7 @@ describe('cancel_subscription', () => {
     expect(subscription.is_active).toBe(true);
     expect(subscription.cancellation_time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+0000$/);
     expect(subscription.period_end_time).toBe('2026-02-01T00:00:00+0000');
+    expect(subscription.next_renewal_time).toBeUndefined();
   });
 
   it('accepts owner_alias instead of owner_id', async () => {

@@ -43,15 +43,19 @@ const subscriptionType: NodeType<SubscriptionView> = {
     period_start_time: time('period_start_time'),
     period_end_time: time('period_end_time'),
     cancellation_time: time('cancellation_time'),
-    next_renewal_time: time('next_renewal_time'),
+    // A cancelled subscription does not renew.
+    next_renewal_time: {
+      get: (v) =>
+        v.subscription.cancellation_time === undefined ? time('next_renewal_time').get(v) : undefined,
+    },
     is_trial: { get: (v) => v.subscription.is_trial },
     trial_type: { get: (v) => (v.subscription.is_trial ? v.subscription.trial_type : undefined) },
     is_active: { get: (v) => v.subscription.is_active },
     current_price_term: nested(priceTermType, (v) => v.subscription.current_price_term),
-    // The fixture has no price change schedule: a renewing subscription renews at its current price.
+    // Only a subscription that renews has a next term: the fixture's, else the current one.
     next_price_term: nested(priceTermType, (v) =>
       v.subscription.is_active && v.subscription.cancellation_time === undefined
-        ? v.subscription.current_price_term
+        ? (v.subscription.next_price_term ?? v.subscription.current_price_term)
         : undefined,
     ),
   },
