@@ -106,6 +106,7 @@ export async function startServer(
     stopOnTerminationSignals: false,
     introspection,
     validationRules: limits.validationRules,
+    parseOptions: limits.parseOptions,
     plugins: [
       ...limits.plugins,
       ...(introspection ? [] : [ApolloServerPluginLandingPageDisabled()]),

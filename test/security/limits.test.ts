@@ -91,6 +91,12 @@ describe('graphql-armor limits', () => {
     await refused(`{ leaderboards { apiName ${directives} } }`, {}, /directive/i);
   });
 
+  it('answers a malformed document with a 400 parse error', async () => {
+    const res = await sg.gql('{ leaderboards { apiName ');
+    expect(res.status).toBe(400);
+    expect(res.errors?.[0]?.extensions?.code).toBe('GRAPHQL_PARSE_FAILED');
+  });
+
   it('does not suggest field names to a prober', async () => {
     const res = await sg.gql('{ leaderboardz { apiName } }');
     expect(res.errors?.[0]?.message).not.toMatch(/Did you mean/);

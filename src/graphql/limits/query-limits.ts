@@ -1,6 +1,12 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
-import { GraphQLError, Kind, type FragmentDefinitionNode, type ValidationRule } from 'graphql';
+import {
+  GraphQLError,
+  Kind,
+  type FragmentDefinitionNode,
+  type ParseOptions,
+  type ValidationRule,
+} from 'graphql';
 import { estimateUpstreamCalls } from './upstream-cost.ts';
 
 /** Limits applied to every operation before it runs (see the README's limits table). */
@@ -26,18 +32,21 @@ export const DEFAULT_LIMITS: QueryLimits = {
 };
 
 /**
- * graphql-armor's depth, alias, token and directive limits (its generic cost limit is replaced by
- * our estimate of upstream calls, which is what an operation really costs here), plus a plugin
- * that refuses an operation whose estimate exceeds the limit before any resolver runs.
+ * graphql-armor's depth, alias and directive limits (its generic cost limit is replaced by our
+ * estimate of upstream calls, which is what an operation really costs here), graphql-js's own
+ * token limit while parsing (so an oversized or malformed document is a 400 parse error, where
+ * armor's token plugin turns every syntax error into a 500), and a plugin that refuses an
+ * operation whose estimate exceeds the limit before any resolver runs.
  */
 export function queryLimits(limits: QueryLimits): {
   plugins: ApolloServerPlugin[];
   validationRules: ValidationRule[];
+  parseOptions: ParseOptions;
 } {
   const armor = new ApolloArmor({
     maxDepth: { n: limits.maxDepth },
     maxAliases: { n: limits.maxAliases },
-    maxTokens: { n: limits.maxTokens },
+    maxTokens: { enabled: false },
     maxDirectives: { n: limits.maxDirectives },
     costLimit: { enabled: false },
     blockFieldSuggestion: { enabled: true },
@@ -46,6 +55,7 @@ export function queryLimits(limits: QueryLimits): {
   return {
     plugins: [...(plugins as ApolloServerPlugin[]), upstreamCostPlugin(limits.maxUpstreamCost)],
     validationRules,
+    parseOptions: { maxTokens: limits.maxTokens },
   };
 }
 
