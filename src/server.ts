@@ -81,6 +81,7 @@ export async function startServer(
   const { horizon, logger } = options;
   const observability = options.observability ?? createObservability({ logger });
   const { readiness, metrics } = observability;
+  metrics.trackCircuits(() => horizon.circuitStates());
   const caches = new SharedCaches(options.cacheTtlMs, observability.cacheHooks);
   const contextDeps: ContextDependencies = {
     horizon,

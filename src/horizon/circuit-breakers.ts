@@ -1,7 +1,13 @@
-import { circuitBreaker, ConsecutiveBreaker, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
+import {
+  circuitBreaker,
+  CircuitState,
+  ConsecutiveBreaker,
+  handleWhen,
+  type CircuitBreakerPolicy,
+} from 'cockatiel';
 import type { RouteTemplate } from '../shared/routes.ts';
 import { HorizonApiError } from './horizon-api-error.ts';
-import { ROUTE_FAMILY, type RouteFamily } from './route-families.ts';
+import { ROUTE_FAMILIES, ROUTE_FAMILY, type RouteFamily } from './route-families.ts';
 
 /** Settled breaker settings (see `BreakerOptions` in `resilience.ts` for their meaning and defaults). */
 export interface BreakerSettings {
@@ -37,7 +43,27 @@ export class CircuitBreakers {
     }
     return breaker;
   }
+
+  /** Every family's breaker state (a family not called yet is closed). */
+  states(): ReadonlyMap<RouteFamily, CircuitStateName> {
+    return new Map(
+      ROUTE_FAMILIES.map((family) => [
+        family,
+        STATE_NAME[this.#breakers.get(family)?.state ?? CircuitState.Closed],
+      ]),
+    );
+  }
 }
+
+/** A breaker's state, as metrics and health checks name it. */
+export type CircuitStateName = 'closed' | 'open' | 'half-open' | 'isolated';
+
+const STATE_NAME: Record<CircuitState, CircuitStateName> = {
+  [CircuitState.Closed]: 'closed',
+  [CircuitState.Open]: 'open',
+  [CircuitState.HalfOpen]: 'half-open',
+  [CircuitState.Isolated]: 'isolated',
+};
 
 /**
  * What counts against a breaker: transient failures that say the upstream is unwell (5xx, Graph

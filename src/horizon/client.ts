@@ -3,7 +3,9 @@ import type { RouteTemplate } from '../shared/routes.ts';
 import { HorizonApiError, type HorizonApiErrorDetails } from './horizon-api-error.ts';
 import { parseUpstreamJson } from './json.ts';
 import { redact } from './redact.ts';
+import type { CircuitStateName } from './circuit-breakers.ts';
 import { Resilience, type ResilienceOptions } from './resilience.ts';
+import type { RouteFamily } from './route-families.ts';
 import type { RetryMode } from './retry-policy.ts';
 
 /** How to reach Meta's server-to-server API and with which app credentials. */
@@ -203,6 +205,11 @@ export class HorizonClient {
       userToken,
       retry: 'safe',
     });
+  }
+
+  /** Every route family's circuit breaker state (`closed`, `open`, `half-open`). */
+  circuitStates(): ReadonlyMap<RouteFamily, CircuitStateName> {
+    return this.#resilience.circuitStates();
   }
 
   /** Removes the app secret and any tokens from a text before it leaves the client. */

@@ -7,7 +7,8 @@ import {
   type BulkheadPolicy,
 } from 'cockatiel';
 import type { RouteTemplate } from '../shared/routes.ts';
-import { CircuitBreakers } from './circuit-breakers.ts';
+import { CircuitBreakers, type CircuitStateName } from './circuit-breakers.ts';
+import type { RouteFamily } from './route-families.ts';
 import { HorizonApiError } from './horizon-api-error.ts';
 import { ROUTE_FAMILY } from './route-families.ts';
 import { RetryPolicy, type RetryMode } from './retry-policy.ts';
@@ -85,6 +86,11 @@ export class Resilience {
         d.bulkhead.maxConcurrent,
       setting(options.bulkhead?.maxQueued, 'bulkhead.maxQueued', 0, 1_000_000) ?? d.bulkhead.maxQueued,
     );
+  }
+
+  /** Every route family's circuit breaker state. */
+  circuitStates(): ReadonlyMap<RouteFamily, CircuitStateName> {
+    return this.#breakers.states();
   }
 
   /** Runs `attempt` (one HTTP attempt of `route`) under the retry policy, the breaker and the bulkhead. */

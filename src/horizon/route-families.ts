@@ -3,6 +3,15 @@ import type { RouteTemplate } from '../shared/routes.ts';
 /** A group of routes served by the same part of Meta's backend; each has its own circuit breaker. */
 export type RouteFamily = 'achievements' | 'entitlements' | 'subscriptions' | 'leaderboards' | 'users';
 
+/** Every family, for reports that list them all. */
+export const ROUTE_FAMILIES: readonly RouteFamily[] = [
+  'achievements',
+  'entitlements',
+  'subscriptions',
+  'leaderboards',
+  'users',
+];
+
 /**
  * The family of every route template. Written out rather than parsed from the template because
  * the templates do not say it (`DELETE /{entry_id}` is a leaderboard route, `GET /{user_id}` a

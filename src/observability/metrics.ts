@@ -91,6 +91,23 @@ export class Metrics {
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
 
+  /**
+   * Reports circuit breaker states at scrape time: `horizon_upstream_circuit_state{family}` is 0
+   * closed, 1 half-open, 2 open (isolated counts as open).
+   */
+  trackCircuits(read: () => ReadonlyMap<string, string>): void {
+    const level: Record<string, number> = { closed: 0, 'half-open': 1, open: 2, isolated: 2 };
+    new Gauge({
+      name: 'horizon_upstream_circuit_state',
+      help: 'Circuit breaker state per upstream route family: 0 closed, 1 half-open, 2 open.',
+      labelNames: ['family'],
+      registers: [this.registry],
+      collect() {
+        for (const [family, state] of read()) this.set({ family }, level[state] ?? 2);
+      },
+    });
+  }
+
   /** The bounded label value for an operation name. */
   operationName(name: string | null | undefined): string {
     return name ? this.#operationNames.value(name) : ANONYMOUS;
