@@ -81,10 +81,11 @@ const SUBGRAPH_HEADERS = {
 
 /**
  * S4 parks up to 200 requests of 20 players: up to 3,400 upstream calls waiting, more than the
- * default bulkhead queues (it sheds the rest as RATE_LIMITED, which is what it is for). The heap
- * is measured on a subgraph whose queue holds them all.
+ * default bulkhead queues (it sheds the rest as RATE_LIMITED, which is what it is for), and for
+ * longer than the default upstream timeout (which would fail them, and then open the breaker).
+ * The heap is measured on a subgraph whose queue holds them all and whose timeout outlasts the park.
  */
-const S4_ENV = { HORIZON_MAX_QUEUED_CALLS: '100000' };
+const S4_ENV = { HORIZON_MAX_QUEUED_CALLS: '100000', HORIZON_TIMEOUT_MS: '30000' };
 
 const started = Date.now();
 const log = (line: string) =>
@@ -229,9 +230,13 @@ try {
           parkMs: PLAN.parkMs,
           path: variant.name === 'subgraph' ? '/graphql' : '/',
           headers: variant.name === 'subgraph' ? SUBGRAPH_HEADERS : {},
+          heapProfile: values.profile
+            ? (mkdirSync(PROFILES, { recursive: true }),
+              fileURLToPath(new URL(`${variant.name}-S4-${parked}.heapprofile`, PROFILES)))
+            : undefined,
         });
         log(
-          `S4 ${variant.name}, ${parked} parked: ${(result.heapBytesPerRequest / 1024).toFixed(1)} KB/request (${result.inFlightSeen} in flight${result.failures ? `, ${result.failures} FAILED` : ''})`,
+          `S4 ${variant.name}, ${parked} parked: ${(result.heapBytesPerRequest / 1024).toFixed(1)} KB/request (${result.inFlightSeen} in flight${result.failures ? `, ${result.failures} FAILED: ${result.failureSample}` : ''})`,
         );
         memory.push(result);
       }

@@ -69,30 +69,44 @@ export function serveRunner(
       await profiler.start();
     } else if (message.command === 'profile-stop' && message.path) {
       await profiler.stop(message.path);
+    } else if (message.command === 'heap-sampling-start') {
+      await profiler.startHeapSampling();
+    } else if (message.command === 'heap-sampling-stop' && message.path) {
+      await profiler.stopHeapSampling(message.path);
     }
     return reply;
   }
 }
 
 /**
- * V8's sampling profiler through the inspector, so that a profile covers only the measured load
- * (`--cpu-prof` would also hold the start-up, module loading included).
+ * V8's sampling profilers through the inspector, so that a profile covers only the measured load
+ * (`--cpu-prof` would also hold the start-up, module loading included). The heap sampler reports
+ * the allocation sites of the objects still alive when it stops (what a parked request holds).
  */
 const profiler = {
   session: undefined as Session | undefined,
+  connect(): Session {
+    if (!this.session) {
+      this.session = new Session();
+      this.session.connect();
+    }
+    return this.session;
+  },
   async start(): Promise<void> {
-    if (this.session) return;
-    this.session = new Session();
-    this.session.connect();
-    await this.session.post('Profiler.enable');
-    await this.session.post('Profiler.setSamplingInterval', { interval: 200 });
-    await this.session.post('Profiler.start');
+    const session = this.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.setSamplingInterval', { interval: 200 });
+    await session.post('Profiler.start');
   },
   async stop(path: string): Promise<void> {
-    if (!this.session) return;
-    const { profile } = await this.session.post('Profiler.stop');
-    this.session.disconnect();
-    this.session = undefined;
+    const { profile } = await this.connect().post('Profiler.stop');
+    writeFileSync(path, JSON.stringify(profile));
+  },
+  async startHeapSampling(): Promise<void> {
+    await this.connect().post('HeapProfiler.startSampling', { samplingInterval: 1024 });
+  },
+  async stopHeapSampling(path: string): Promise<void> {
+    const { profile } = await this.connect().post('HeapProfiler.stopSampling');
     writeFileSync(path, JSON.stringify(profile));
   },
 };

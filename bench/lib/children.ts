@@ -136,6 +136,16 @@ export class Child {
     await this.#ask('profile-stop', path);
   }
 
+  /** Starts V8's sampling heap profiler in the child. */
+  async heapSamplingStart(): Promise<void> {
+    await this.#ask('heap-sampling-start');
+  }
+
+  /** Writes the allocation sites of what is alive now to `path` (`.heapprofile`) and stops sampling. */
+  async heapSamplingStop(path: string): Promise<void> {
+    await this.#ask('heap-sampling-stop', path);
+  }
+
   /** Asks the child to stop and waits for it to exit (killed after 10 s). */
   async stop(): Promise<void> {
     if (this.#process.exitCode !== null || this.#process.signalCode !== null) return;

@@ -17,8 +17,15 @@ export interface ReadyMessage {
 export interface CommandMessage {
   type: 'command';
   id: number;
-  command: 'stats' | 'heap' | 'profile-start' | 'profile-stop' | 'stop';
-  /** `profile-stop`: where to write the `.cpuprofile`. */
+  command:
+    | 'stats'
+    | 'heap'
+    | 'profile-start'
+    | 'profile-stop'
+    | 'heap-sampling-start'
+    | 'heap-sampling-stop'
+    | 'stop';
+  /** `profile-stop`, `heap-sampling-stop`: where to write the profile. */
   path?: string;
 }
 

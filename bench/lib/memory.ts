@@ -27,18 +27,28 @@ export interface MemoryResult {
   heapBytesPerRequest: number;
   /** Answers after the release that were not HTTP 200 without `errors`. */
   failures: number;
+  failureSample?: string;
 }
 
 export async function parkedHeap(
   variant: Variant,
   control: EmulatorControl,
-  options: { parked: number; n: number; parkMs: number; headers?: Record<string, string>; path: string },
+  options: {
+    parked: number;
+    n: number;
+    parkMs: number;
+    headers?: Record<string, string>;
+    path: string;
+    /** Where to write a sampling heap profile of what the parked requests hold. */
+    heapProfile?: string;
+  },
 ): Promise<MemoryResult> {
   const child = variant.child;
   if (!child) throw new Error(`${variant.name} has no process of its own to measure`);
   for (let i = 0; i < 3; i++) await variant.once(options.n);
   const calls0 = (await quiesce(control, 20)).total;
   const before = await child.heap();
+  if (options.heapProfile) await child.heapSamplingStart();
   for (const route of PARKED_ROUTES)
     await control.fault({ route, delayMs: options.parkMs, times: 1_000_000 });
 
@@ -67,8 +77,9 @@ export async function parkedHeap(
     held = now;
   }
   const during = await child.heap();
+  if (options.heapProfile) await child.heapSamplingStop(options.heapProfile);
   await control.reset(); // drops the fault; the calls already held end after parkMs
-  const failures = (await Promise.all(answers)).filter((problem) => problem !== undefined).length;
+  const problems = (await Promise.all(answers)).filter((problem) => problem !== undefined);
   await agent.close();
   return {
     variant: variant.name,
@@ -79,6 +90,7 @@ export async function parkedHeap(
     before,
     during,
     heapBytesPerRequest: (during.heapUsed - before.heapUsed) / options.parked,
-    failures,
+    failures: problems.length,
+    failureSample: problems[0],
   };
 }
