@@ -55,6 +55,8 @@ export interface VariantSummary {
   p50: Spread;
   p99: Spread;
   cpuMsPerRequest: Spread;
+  /** The emulator's CPU per request: tells when the upstream, not the variant, is the limit. */
+  upstreamCpuMsPerRequest: Spread;
   upstreamCallsPerRequest: number;
   failures: number;
 }
@@ -81,6 +83,9 @@ export const RATIOS: readonly [VariantName, VariantName][] = [
   ['subgraph', 'passthrough'],
   ['subgraph', 'naive'],
   ['candidate', 'subgraph'],
+  ['candidate', 'floor'],
+  ['candidate', 'passthrough'],
+  ['candidate', 'naive'],
 ];
 
 const PROBE_REQUESTS = 5;
@@ -94,12 +99,18 @@ export async function runScenario(
 ): Promise<ScenarioResult> {
   // Probes first, each on a quiet upstream, so that no call of another variant is counted.
   const probes: ScenarioResult['probes'] = {};
-  for (const variant of variants) probes[variant.name] = await probe(variant, spec, emulator.control);
+  let quiet = await quiesce(emulator.control, spec.latencyMs);
+  for (const variant of variants) {
+    const after = await probe(variant, spec, emulator.control, quiet);
+    probes[variant.name] = after.probe;
+    quiet = after.counts;
+  }
   log(
     `  ${spec.id} probes: ${variants.map((v) => `${v.name} ${probes[v.name]!.callsPerRequest} calls/req`).join(', ')}`,
   );
   for (const variant of variants) {
-    await variant.load({ connections: spec.connections, durationMs: spec.warmupMs, n: spec.n });
+    if (spec.warmupMs > 0)
+      await variant.load({ connections: spec.connections, durationMs: spec.warmupMs, n: spec.n });
   }
   await quiesce(emulator.control, spec.latencyMs);
   log(`  ${spec.id} warmed up`);
@@ -125,15 +136,20 @@ export async function runScenario(
   };
 }
 
-async function probe(variant: Variant, spec: ScenarioSpec, control: EmulatorControl): Promise<Probe> {
-  const before = await quiesce(control, spec.latencyMs);
+/** Runs the probe from the quiet reading `before`; returns it and the quiet reading after. */
+async function probe(
+  variant: Variant,
+  spec: ScenarioSpec,
+  control: EmulatorControl,
+  before: RequestCounts,
+): Promise<{ probe: Probe; counts: RequestCounts }> {
   const failures: string[] = [];
   for (let i = 0; i < PROBE_REQUESTS; i++) {
     const problem = await variant.once(spec.n);
     if (problem) failures.push(problem);
   }
   const after = await quiesce(control, spec.latencyMs);
-  return {
+  const probe: Probe = {
     requests: PROBE_REQUESTS,
     callsPerRequest: (after.total - before.total) / PROBE_REQUESTS,
     byRoute: Object.fromEntries(
@@ -141,6 +157,7 @@ async function probe(variant: Variant, spec: ScenarioSpec, control: EmulatorCont
     ),
     failures,
   };
+  return { probe, counts: after };
 }
 
 async function measure(
@@ -206,6 +223,7 @@ function summarize(
       p50: spread(mine.map((run) => run.p50)),
       p99: spread(mine.map((run) => run.p99)),
       cpuMsPerRequest: spread(mine.map((run) => run.cpuMsPerRequest)),
+      upstreamCpuMsPerRequest: spread(mine.map((run) => run.upstreamCpuMsPerRequest)),
       upstreamCallsPerRequest: probes[name]?.callsPerRequest ?? Number.NaN,
       failures: mine.reduce((sum, run) => sum + run.failures, 0) + (probes[name]?.failures.length ?? 0),
     };

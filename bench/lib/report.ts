@@ -17,6 +17,8 @@ export interface BenchResults {
   scenarios: ScenarioResult[];
   memory: MemoryResult[];
   targets: TargetCheck[];
+  /** The same checks for the `--candidate`, when there is one. */
+  candidateTargets?: TargetCheck[];
 }
 
 /** One target of the issue and where we stand. */
@@ -29,14 +31,17 @@ export interface TargetCheck {
 
 const KB = 1024;
 
+/** Where `variant` (the subgraph, or the `--candidate`) stands against each target of the issue. */
 export function checkTargets(
   scenarios: readonly ScenarioResult[],
   memory: readonly MemoryResult[],
+  variant: 'subgraph' | 'candidate' = 'subgraph',
 ): TargetCheck[] {
   const checks: TargetCheck[] = [];
   const byId = (id: string) => scenarios.find((s) => s.id === id);
+  const ratio = (s: ScenarioResult | undefined, other: string) => s?.ratios[`${variant}/${other}`];
 
-  const calls = scenarios.map((s) => ({ s, calls: s.summary.subgraph?.upstreamCallsPerRequest }));
+  const calls = scenarios.map((s) => ({ s, calls: s.summary[variant]?.upstreamCallsPerRequest }));
   checks.push({
     target: 'Upstream calls per request = API minimum in every scenario (exact)',
     measured: calls.map(({ s, calls: c }) => `${s.id} ${fmt(c, 2)}/${s.apiMinimumCalls}`).join(', '),
@@ -45,8 +50,9 @@ export function checkTargets(
 
   const s1 = byId('S1');
   const s1floor = s1?.summary.floor;
-  const s1sub = s1?.summary.subgraph;
-  const r1 = s1?.ratios['subgraph/floor'];
+  const s1mine = s1?.summary[variant];
+  const r1 = ratio(s1, 'floor');
+  const rNaive = ratio(s1, 'naive');
   checks.push(
     {
       target: 'S1 throughput ≥ 0.85 × floor',
@@ -56,23 +62,22 @@ export function checkTargets(
     {
       target: 'S1 p50 ≤ floor p50 + 3 ms',
       measured:
-        s1sub && s1floor ? `${fmt(s1sub.p50.median, 1)} ms vs ${fmt(s1floor.p50.median + 3, 1)} ms` : '—',
-      met: s1sub && s1floor ? s1sub.p50.median <= s1floor.p50.median + 3 : undefined,
+        s1mine && s1floor ? `${fmt(s1mine.p50.median, 1)} ms vs ${fmt(s1floor.p50.median + 3, 1)} ms` : '—',
+      met: s1mine && s1floor ? s1mine.p50.median <= s1floor.p50.median + 3 : undefined,
     },
     {
       target: 'S1 p99 ≤ 1.5 × floor p99',
       measured: r1 ? `${fmt(r1.p99.median, 2)} × floor` : '—',
       met: r1 ? r1.p99.median <= 1.5 : undefined,
     },
+    {
+      target: 'S1 throughput ≥ 3 × naive',
+      measured: rNaive ? `${fmt(rNaive.rps.median, 2)} × naive` : '—',
+      met: rNaive ? rNaive.rps.median >= 3 : undefined,
+    },
   );
-  const rNaive = s1?.ratios['subgraph/naive'];
-  checks.push({
-    target: 'S1 throughput ≥ 3 × naive',
-    measured: rNaive ? `${fmt(rNaive.rps.median, 2)} × naive` : '—',
-    met: rNaive ? rNaive.rps.median >= 3 : undefined,
-  });
 
-  const r2 = byId('S2')?.ratios['subgraph/passthrough'];
+  const r2 = ratio(byId('S2'), 'passthrough');
   checks.push({
     target: 'S2 CPU time per request ≤ 3 × passthrough',
     measured: r2 ? `${fmt(r2.cpuMsPerRequest.median, 2)} × passthrough` : '—',
@@ -83,7 +88,7 @@ export function checkTargets(
   if (sweep.length) {
     const rows = sweep.map((s) => ({
       n: s.n,
-      sub: s.summary.subgraph?.p50.median ?? Number.NaN,
+      mine: s.summary[variant]?.p50.median ?? Number.NaN,
       floor: s.summary.floor?.p50.median ?? Number.NaN,
       naive: s.summary.naive?.p50.median ?? Number.NaN,
     }));
@@ -91,9 +96,9 @@ export function checkTargets(
     const last = rows.at(-1)!;
     checks.push(
       {
-        target: 'S3 subgraph p50 ≤ one round trip (floor p50 at that N) + 5 ms, N = 1…100',
-        measured: rows.map((r) => `N=${r.n} ${fmt(r.sub, 1)}/${fmt(r.floor + 5, 1)}`).join(', ') + ' ms',
-        met: rows.every((r) => r.sub <= r.floor + 5),
+        target: 'S3 p50 ≤ one round trip (floor p50 at that N) + 5 ms, N = 1…100',
+        measured: rows.map((r) => `N=${r.n} ${fmt(r.mine, 1)}/${fmt(r.floor + 5, 1)}`).join(', ') + ' ms',
+        met: rows.every((r) => r.mine <= r.floor + 5),
       },
       {
         target: 'S3 naive p50 grows with N (N=100 ≥ N=1 + 5 ms)',
@@ -103,7 +108,7 @@ export function checkTargets(
     );
   }
 
-  const mem = memory.filter((m) => m.variant === 'subgraph');
+  const mem = memory.filter((m) => m.variant === variant);
   checks.push({
     target: 'S4 ≤ 50 KB retained heap per in-flight request',
     measured: mem.length
@@ -138,8 +143,8 @@ export function renderMarkdown(results: BenchResults): string {
 
   if (results.scenarios.length) {
     out.push(
-      '| scenario | variant | req/s | p50 ms | p99 ms | upstream calls/req (API min) | CPU ms/req |',
-      '|---|---|--:|--:|--:|--:|--:|',
+      '| scenario | variant | req/s | p50 ms | p99 ms | upstream calls/req (API min) | CPU ms/req | emulator CPU ms/req |',
+      '|---|---|--:|--:|--:|--:|--:|--:|',
     );
     for (const s of results.scenarios) {
       for (const name of VARIANTS) {
@@ -147,7 +152,7 @@ export function renderMarkdown(results: BenchResults): string {
         if (!v) continue;
         const failures = v.failures ? ` ⚠ ${v.failures} failed` : '';
         out.push(
-          `| ${s.id} ${s.title} | ${name}${failures} | ${sp(v.rps, 0)} | ${sp(v.p50, 1)} | ${sp(v.p99, 1)} | ${fmt(v.upstreamCallsPerRequest, 2)} (${s.apiMinimumCalls}) | ${sp(v.cpuMsPerRequest, 2)} |`,
+          `| ${s.id} ${s.title} | ${name}${failures} | ${sp(v.rps, 0)} | ${sp(v.p50, 1)} | ${sp(v.p99, 1)} | ${fmt(v.upstreamCallsPerRequest, 2)} (${s.apiMinimumCalls}) | ${sp(v.cpuMsPerRequest, 2)} | ${sp(v.upstreamCpuMsPerRequest, 2)} |`,
         );
       }
     }
@@ -177,9 +182,20 @@ export function renderMarkdown(results: BenchResults): string {
     out.push('');
   }
 
-  out.push('| target (issue 6) | measured | met |', '|---|---|---|');
-  for (const t of results.targets)
-    out.push(`| ${t.target} | ${t.measured} | ${t.met === undefined ? '—' : t.met ? 'yes' : '**no**'} |`);
+  const met = (t: TargetCheck | undefined) => (t?.met === undefined ? '—' : t.met ? 'yes' : '**no**');
+  const candidate = results.candidateTargets;
+  out.push(
+    candidate
+      ? '| target (issue 6) | subgraph | met | candidate | met |'
+      : '| target (issue 6) | subgraph | met |',
+    candidate ? '|---|---|---|---|---|' : '|---|---|---|',
+  );
+  results.targets.forEach((t, i) => {
+    const c = candidate?.[i];
+    out.push(
+      `| ${t.target} | ${t.measured} | ${met(t)} |${candidate ? ` ${c?.measured ?? '—'} | ${met(c)} |` : ''}`,
+    );
+  });
   out.push('');
   return out.join('\n');
 }
