@@ -112,7 +112,7 @@ export function checkTargets(
   checks.push({
     target: 'S4 ≤ 50 KB retained heap per in-flight request',
     measured: mem.length
-      ? mem.map((m) => `${m.parked} parked: ${fmt(m.heapBytesPerRequest / KB, 1)} KB`).join(', ')
+      ? mem.map((m) => `${m.parked} × ${m.n} players: ${fmt(m.heapBytesPerRequest / KB, 1)} KB`).join(', ')
       : '—',
     met: mem.length ? mem.every((m) => m.heapBytesPerRequest <= 50 * KB) : undefined,
   });
