@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import {
   DEMO_FIXTURE_PATH,
   loadFixture,
@@ -209,4 +210,29 @@ export async function subgraph(
       if (!options.upstream) await emu.close();
     },
   };
+}
+
+/**
+ * One subgraph shared by the tests of a file: started before them, closed after them, and its
+ * upstream counters checkpointed before each test, so each test sees the calls it made (a test
+ * that writes restores the fixture itself with `emulator.reset()`). The handle is usable from
+ * inside tests and hooks, once the subgraph has started.
+ */
+export function sharedSubgraph(options?: Parameters<typeof subgraph>[0]): SubgraphHandle {
+  let handle: SubgraphHandle | undefined;
+  beforeAll(async () => {
+    handle = await subgraph(options);
+  });
+  afterAll(async () => {
+    await handle?.close();
+  });
+  beforeEach(async () => {
+    await handle!.emulator.checkpoint();
+  });
+  return new Proxy({} as SubgraphHandle, {
+    get(_target, property) {
+      if (!handle) throw new Error('sharedSubgraph: used before its beforeAll hook ran');
+      return Reflect.get(handle, property);
+    },
+  });
 }

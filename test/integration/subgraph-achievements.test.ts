@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { demoFixture, subgraph, type SubgraphHandle } from '../helpers/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { demoFixture, sharedSubgraph, subgraph } from '../helpers/harness.ts';
 
 // Achievement definitions, players' progress and every achievement mutation, over real HTTP
 // against the emulator serving the demo fixture. Expected values come from the fixture.
@@ -59,17 +59,8 @@ function expectedProgress(userId: string): Progress[] {
 const PROGRESS = 'apiName isUnlocked unlockedAt count bitfield progress';
 const byName = (rows: Progress[]) => [...rows].sort((a, b) => a.apiName.localeCompare(b.apiName));
 
-let sg: SubgraphHandle;
-beforeAll(async () => {
-  sg = await subgraph();
-});
-afterAll(async () => {
-  await sg.close();
-});
 // Each test sees the upstream calls it made; a test that writes first restores the fixture (reset).
-beforeEach(async () => {
-  await sg.emulator.checkpoint();
-});
+const sg = sharedSubgraph();
 
 /** Reads the definitions once so the cache is warm, then zeroes the emulator's counters. */
 async function warmDefinitions(): Promise<void> {

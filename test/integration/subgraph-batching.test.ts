@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { demoFixture, subgraph, type SubgraphHandle } from '../helpers/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { demoFixture, sharedSubgraph, subgraph, type SubgraphHandle } from '../helpers/harness.ts';
 
 // Exact upstream call counts, read from the emulator's per-route counters: per-user endpoints cost
 // one call per distinct player, list endpoints one call per batch, shared data comes from the
@@ -22,17 +22,8 @@ const ROUTE = {
   profile: 'GET /{user_id}',
 };
 
-let sg: SubgraphHandle;
-beforeAll(async () => {
-  sg = await subgraph();
-});
-afterAll(async () => {
-  await sg.close();
-});
 // Each test sees the upstream calls it made; a test that writes first restores the fixture (reset).
-beforeEach(async () => {
-  await sg.emulator.checkpoint();
-});
+const sg = sharedSubgraph();
 
 const calls = async () => (await sg.emulator.counts()).byRoute;
 

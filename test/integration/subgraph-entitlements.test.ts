@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { demoFixture, subgraph, type SubgraphHandle } from '../helpers/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { demoFixture, sharedSubgraph } from '../helpers/harness.ts';
 
 // Products, entitlements, app ownership, subscriptions and their mutations over real HTTP against
 // the emulator serving the demo fixture. Expected values come from the fixture.
@@ -29,17 +29,8 @@ const currentPurchases = (userId: string) =>
     (p) => p.user_id === userId && (!p.expiration_time || p.expiration_time > nowSeconds()),
   );
 
-let sg: SubgraphHandle;
-beforeAll(async () => {
-  sg = await subgraph();
-});
-afterAll(async () => {
-  await sg.close();
-});
 // Each test sees the upstream calls it made; a test that writes first restores the fixture (reset).
-beforeEach(async () => {
-  await sg.emulator.checkpoint();
-});
+const sg = sharedSubgraph();
 
 describe('Query.products', () => {
   it('lists the catalog with names, types and prices as the fixture defines them', async () => {

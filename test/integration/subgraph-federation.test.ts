@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { demoFixture, subgraph, type SubgraphHandle } from '../helpers/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { demoFixture, sharedSubgraph } from '../helpers/harness.ts';
 
 // The subgraph as a gateway sees it: `_service { sdl }` and `_entities` for every entity type,
 // over real HTTP. Resolving a User reference costs nothing; the others come from the caches.
@@ -7,17 +7,8 @@ import { demoFixture, subgraph, type SubgraphHandle } from '../helpers/harness.t
 const fixture = demoFixture();
 const NOVA = '1000000000000001';
 
-let sg: SubgraphHandle;
-beforeAll(async () => {
-  sg = await subgraph();
-});
-afterAll(async () => {
-  await sg.close();
-});
 // Each test sees the upstream calls it made; a test that writes first restores the fixture (reset).
-beforeEach(async () => {
-  await sg.emulator.checkpoint();
-});
+const sg = sharedSubgraph();
 
 type Representation = { __typename: string } & Record<string, unknown>;
 type Entity = Record<string, unknown> | null;

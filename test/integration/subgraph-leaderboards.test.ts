@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { demoFixture, subgraph, type SubgraphHandle } from '../helpers/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { demoFixture, sharedSubgraph } from '../helpers/harness.ts';
 
 // Leaderboards, their entries (paging, filters, `around`, player views), the players' entries and
 // every leaderboard mutation, over real HTTP against the emulator serving the demo fixture.
@@ -70,17 +70,8 @@ interface Connection {
 }
 const CONNECTION = `edges { cursor node { ${ENTRY} } } pageInfo { hasNextPage endCursor } totalCount`;
 
-let sg: SubgraphHandle;
-beforeAll(async () => {
-  sg = await subgraph();
-});
-afterAll(async () => {
-  await sg.close();
-});
 // Each test sees the upstream calls it made; a test that writes first restores the fixture (reset).
-beforeEach(async () => {
-  await sg.emulator.checkpoint();
-});
+const sg = sharedSubgraph();
 
 /** `Leaderboard.entries` with the given arguments (as variables). */
 async function entries(

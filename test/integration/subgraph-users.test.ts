@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { demoFixture, subgraph, type SubgraphHandle } from '../helpers/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { demoFixture, sharedSubgraph } from '../helpers/harness.ts';
 
 // Query.user, Query.users, User.alias / orgScopedId and Mutation.verifyUserNonce over real HTTP
 // against the emulator serving the demo fixture.
@@ -17,17 +17,8 @@ const profile = (id: string) => {
   return user;
 };
 
-let sg: SubgraphHandle;
-beforeAll(async () => {
-  sg = await subgraph();
-});
-afterAll(async () => {
-  await sg.close();
-});
 // Each test sees the upstream calls it made; a test that writes first restores the fixture (reset).
-beforeEach(async () => {
-  await sg.emulator.checkpoint();
-});
+const sg = sharedSubgraph();
 
 interface UserData {
   id: string;
