@@ -3,7 +3,10 @@ import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginInlineTrace } from '@apollo/server/plugin/inlineTrace';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
@@ -111,6 +114,9 @@ export async function startServer(
     plugins: [
       ...limits.plugins,
       ...(introspection ? [] : [ApolloServerPluginLandingPageDisabled()]),
+      // The schema has no @cacheControl hints; the plugin would wrap every resolver for nothing
+      // (16% of CPU in the benchmark).
+      ApolloServerPluginCacheControlDisabled(),
       ApolloServerPluginDrainHttpServer({
         httpServer,
         stopGracePeriodMillis: options.shutdownTimeoutMs ?? 10_000,

@@ -16,7 +16,7 @@ export interface HorizonClientOptions {
   appId: string;
   /** The app secret. Only ever sent in the `Authorization` header, never in a URL. */
   appSecret: string;
-  /** Maximum concurrent connections to the API. Default 32. */
+  /** Maximum concurrent connections to the API. Default 256. */
   connections?: number;
   /** Milliseconds to wait for response headers, and again for the body. Default 10 000. */
   timeoutMs?: number;
@@ -74,7 +74,7 @@ export interface UpstreamCall {
   retry?: RetryMode;
 }
 
-const DEFAULTS = { baseUrl: 'https://graph.oculus.com', connections: 32, timeoutMs: 10_000 };
+const DEFAULTS = { baseUrl: 'https://graph.oculus.com', connections: 256, timeoutMs: 10_000 };
 
 /**
  * The only code that talks to Meta's S2S API: authentication, encoding, timeouts, retries,

@@ -37,7 +37,7 @@ export interface BreakerOptions {
 
 /** The bound on concurrent upstream calls of this app. */
 export interface BulkheadOptions {
-  /** Calls in flight at once. Default 32 (the default connection pool size). */
+  /** Calls in flight at once. Default 256 (the default connection pool size). */
   maxConcurrent?: number;
   /** Calls waiting for a slot; a call beyond them fails at once. Default 500. */
   maxQueued?: number;
@@ -54,7 +54,7 @@ export interface ResilienceOptions {
 export const RESILIENCE_DEFAULTS = {
   retry: { maxAttempts: 3, budgetMs: 4_000, baseDelayMs: 100 },
   breaker: { threshold: 10, cooldownMs: 5_000 },
-  bulkhead: { maxConcurrent: 32, maxQueued: 500 },
+  bulkhead: { maxConcurrent: 256, maxQueued: 500 },
 } as const;
 
 /**

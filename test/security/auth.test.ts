@@ -174,6 +174,17 @@ describe('reads and other token checks', () => {
     expect(reader.data?.user).toEqual({ alias: 'NovaDrift', hasEntitlement: true });
   });
 
+  it('stops accepting a verified token once it expires, even while remembered', async () => {
+    const query = '{ user(id: "1000000000000001") { hasEntitlement } }';
+    const shortLived = await token('horizon:purchases:read', {
+      expiresIn: Math.floor(Date.now() / 1000) + 2,
+    });
+    expect((await sg.gql(query, {}, { authorization: `Bearer ${shortLived}` })).errors).toBeUndefined();
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    const late = await sg.gql(query, {}, { authorization: `Bearer ${shortLived}` });
+    expect(late.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  });
+
   it('accepts scopes from an scp array', async () => {
     const jwt = await new SignJWT({ scp: ['horizon:purchases:read'] })
       .setProtectedHeader({ alg: 'HS256' })

@@ -57,7 +57,7 @@ describe('configuration', () => {
     expect(loadConfig({}).resilience).toEqual({
       retry: { maxAttempts: 3, budgetMs: 4000, baseDelayMs: 100 },
       breaker: { threshold: 10, cooldownMs: 5000 },
-      bulkhead: { maxConcurrent: 32, maxQueued: 500 },
+      bulkhead: { maxConcurrent: 256, maxQueued: 500 },
     });
     const config = loadConfig({
       HORIZON_RETRY_MAX_ATTEMPTS: '1',
