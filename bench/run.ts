@@ -6,6 +6,7 @@
  * subgraph, side by side, with the emulator as upstream. Writes `bench/results/latest.json` and
  * `bench/results/latest.md` and prints the Markdown. See `bench/README.md`.
  */
+import { readFileSync } from 'node:fs';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -63,6 +64,8 @@ const RESULTS = new URL('./results/', import.meta.url);
 const PROFILES = new URL('profiles/', RESULTS);
 const script = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const SERVER_FLAGS = ['--expose-gc'];
+/** The Node flags `npm start` runs the subgraph with (package.json), so the bench measures the same. */
+const START_FLAGS = startFlags();
 /** As deployed: graphql-js and Express skip their development-only checks. */
 const SERVER_ENV = { NODE_ENV: 'production' };
 
@@ -123,7 +126,7 @@ function startSubgraph(upstream: string, env: NodeJS.ProcessEnv = {}, root?: str
     {
       cwd: root,
       cpus: pinning.servers,
-      nodeFlags: [...SERVER_FLAGS, ...subgraphFlags],
+      nodeFlags: [...SERVER_FLAGS, ...START_FLAGS, ...subgraphFlags],
       env: {
         HORIZON_APP_ID: app.id,
         HORIZON_APP_SECRET: app.secret,
@@ -288,4 +291,13 @@ const broken = scenarios.flatMap((s) =>
 if (broken.length) {
   log(`probe requests failed:\n  ${broken.join('\n  ')}`);
   process.exitCode = 1;
+}
+
+/** The flags between `node` and `--import` in package.json's start script. */
+function startFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    scripts: { start: string };
+  };
+  const words = pkg.scripts.start.split(/\s+/);
+  return words.slice(1, words.indexOf('--import')).filter((word) => word.startsWith('--'));
 }

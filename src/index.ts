@@ -1,11 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { loadConfig, ConfigError } from './config.ts';
 import { startEmulator } from './emulator/index.ts';
-import { jwtCallerResolver, uncheckedCaller } from './graphql/auth/jwt-verifier.ts';
-import { HorizonClient } from './horizon/index.ts';
-import { createLogger } from './logger.ts';
-import { createObservability, startTracing } from './observability/index.ts';
-import { startServer } from './server.ts';
+import { startFromConfig } from './start-from-config.ts';
 
 /**
  * `npm start`: reads the environment, and with no Meta credentials starts the embedded emulator
@@ -22,53 +18,14 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const logger = createLogger(config.logLevel, undefined, {
-    pretty: config.logPretty,
-    secrets: [
-      config.credentials?.appSecret,
-      config.routerSecret,
-      config.auth.mode === 'jwt' ? config.auth.options.jwtSecret : undefined,
-    ],
-  });
-  // Before anything serves, so the first request is traced (when OTEL_* asks for traces).
-  const tracing = await startTracing();
-  if (tracing.enabled) logger.info('OpenTelemetry tracing on (configured by OTEL_* variables)');
-  const observability = createObservability({
-    logger,
-    readinessUpstreamGraceMs: config.readinessUpstreamGraceMs,
-  });
-
   const emulator = config.credentials
     ? undefined
     : await startEmulator({ port: 0, host: '127.0.0.1', latencyMs: config.emulatorLatencyMs });
   const credentials = config.credentials ?? { appId: emulator!.app.id, appSecret: emulator!.app.secret };
-  const horizon = new HorizonClient({
+  const { server, horizon, logger, tracing } = await startFromConfig(config, {
     baseUrl: emulator?.url ?? config.graphUrl,
-    appId: credentials.appId,
-    appSecret: credentials.appSecret,
-    connections: config.maxConnections,
-    timeoutMs: config.timeoutMs,
-    resilience: config.resilience,
-    observer: observability.upstreamObserver,
+    ...credentials,
   });
-  const server = await startServer(
-    {
-      horizon,
-      logger,
-      cacheTtlMs: config.cacheTtlMs,
-      batchConcurrency: config.batchConcurrency,
-      routerSecret: config.routerSecret,
-      resolveCaller: config.auth.mode === 'jwt' ? jwtCallerResolver(config.auth.options) : uncheckedCaller,
-      limits: config.limits,
-      introspection: config.introspection,
-      securityDirectives: config.securityDirectives,
-      observability,
-      shutdownTimeoutMs: config.shutdownTimeoutMs,
-      shutdownDelayMs: config.shutdownDelayMs,
-    },
-    config.port,
-    config.host,
-  );
 
   if (emulator) {
     logger.warn(
