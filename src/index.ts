@@ -29,7 +29,17 @@ async function main(): Promise<void> {
 
   if (emulator) {
     logger.warn(
-      { emulator: emulator.url, appId: credentials.appId },
+      {
+        emulator: emulator.url,
+        appId: credentials.appId,
+        // Players of the demo data worth a look; fixtures/README.md says what is special about each.
+        demoUsers: {
+          '1000000000000001': 'NovaDrift: friends, purchases, subscriber, ranked everywhere',
+          '1000000000000002': 'ApexOverflow: #1 with a score above 2^53',
+          '1000000000000005': 'WindowShopper: does not own the app',
+          '1000000000000010': 'CoinCollector: consumables to consume, durables to refund',
+        },
+      },
       'No HORIZON_APP_ID/HORIZON_APP_SECRET set: serving DEMO data from the embedded emulator, not Meta',
     );
     logger.info(
