@@ -5,6 +5,8 @@ import {
   bulkhead,
   wrap,
   type BulkheadPolicy,
+  type CircuitBreakerPolicy,
+  type IPolicy,
 } from 'cockatiel';
 import type { RouteTemplate } from '../shared/routes.ts';
 import { CircuitBreakers, type CircuitStateName } from './circuit-breakers.ts';
@@ -68,6 +70,8 @@ export class Resilience {
   readonly #retry: RetryPolicy;
   readonly #breakers: CircuitBreakers;
   readonly #bulkhead: BulkheadPolicy;
+  /** Breaker-then-bulkhead, built once per breaker rather than on every attempt (it is hot). */
+  readonly #guards = new Map<CircuitBreakerPolicy, IPolicy>();
 
   constructor(options: ResilienceOptions = {}) {
     const d = RESILIENCE_DEFAULTS;
@@ -96,10 +100,16 @@ export class Resilience {
   /** Runs `attempt` (one HTTP attempt of `route`) under the retry policy, the breaker and the bulkhead. */
   async execute<T>(route: RouteTemplate, mode: RetryMode, attempt: () => Promise<T>): Promise<T> {
     const breaker = this.#breakers.for(route);
+    let guard = this.#guards.get(breaker);
+    if (!guard) {
+      guard = wrap(breaker, this.#bulkhead);
+      this.#guards.set(breaker, guard);
+    }
+    const guarded = guard;
     try {
       return await this.#retry.execute(
         mode,
-        () => wrap(breaker, this.#bulkhead).execute(() => attempt()),
+        () => guarded.execute(() => attempt()),
         () => breaker.state === CircuitState.Open,
       );
     } catch (error) {
