@@ -49,16 +49,30 @@ export class SharedCaches {
     });
   }
 
+  /** The definition named `apiName`; the cache is refreshed once when it does not have it. */
+  definition(client: HorizonClient, apiName: string): Promise<AchievementDefinition | undefined> {
+    return findFresh(
+      apiName,
+      () => this.definitions(client),
+      () => this.invalidateDefinitions(),
+    );
+  }
+
+  /** The leaderboard named `apiName`; the cache is refreshed once when it does not have it. */
+  leaderboard(client: HorizonClient, apiName: string): Promise<Leaderboard | undefined> {
+    return findFresh(
+      apiName,
+      () => this.leaderboards(client),
+      () => this.invalidateLeaderboards(),
+    );
+  }
+
   invalidateDefinitions(): void {
     this.#definitions.invalidate();
   }
 
   invalidateLeaderboards(): void {
     this.#leaderboards.invalidate();
-  }
-
-  invalidateCatalog(): void {
-    this.#catalog.invalidate();
   }
 
   /** `cache.get('all', load)`, telling the hook whether `load` had to run. */
@@ -75,4 +89,19 @@ export class SharedCaches {
     this.#hooks.onLookup?.(name, !missed);
     return value;
   }
+}
+
+/**
+ * `key` from a cached map, reading it once more when missing: something created since the cache
+ * was filled (in the dashboard, or by another replica) is found without waiting for the TTL.
+ */
+async function findFresh<V>(
+  key: string,
+  read: () => Promise<Map<string, V>>,
+  invalidate: () => void,
+): Promise<V | undefined> {
+  const cached = await read();
+  if (cached.has(key)) return cached.get(key);
+  invalidate();
+  return (await read()).get(key);
 }

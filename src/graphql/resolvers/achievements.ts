@@ -12,17 +12,6 @@ import { idempotent } from '../mutations/idempotent.ts';
 import { checkApiName, checkBits, checkId, checkPositiveInt64, checkText } from '../validate.ts';
 import type { AchievementUpdateParent } from './parents.ts';
 
-/** The definition named `apiName` from the shared cache (refreshed once if it is not there). */
-async function findDefinition(
-  ctx: GraphQLContext,
-  apiName: string,
-): Promise<AchievementDefinition | undefined> {
-  const cached = await upstream(() => ctx.caches.definitions(ctx.horizon));
-  if (cached.has(apiName)) return cached.get(apiName);
-  ctx.caches.invalidateDefinitions();
-  return (await upstream(() => ctx.caches.definitions(ctx.horizon))).get(apiName);
-}
-
 /** Checks the write makes sense for the achievement's type before calling Meta. */
 async function writableDefinition(
   ctx: GraphQLContext,
@@ -30,7 +19,7 @@ async function writableDefinition(
   expected: AchievementDefinition['achievementType'] | undefined,
 ): Promise<AchievementDefinition> {
   checkApiName(apiName, 'apiName');
-  const definition = await findDefinition(ctx, apiName);
+  const definition = await upstream(() => ctx.caches.definition(ctx.horizon, apiName));
   if (!definition) throw notFound(`No achievement named '${apiName}' is defined for this app`);
   if (expected && definition.achievementType !== expected) {
     throw badUserInput(
@@ -151,7 +140,7 @@ export const achievementResolvers: Resolvers = {
         }),
       );
       ctx.caches.invalidateDefinitions();
-      return (await findDefinition(ctx, input.apiName)) ?? null;
+      return (await upstream(() => ctx.caches.definition(ctx.horizon, input.apiName))) ?? null;
     },
   },
   User: {

@@ -24,17 +24,9 @@ async function boards(ctx: GraphQLContext): Promise<Map<string, Leaderboard>> {
   return upstream(() => ctx.caches.leaderboards(ctx.horizon));
 }
 
-/** The leaderboard named `apiName` (the cache is refreshed once if it is not there). */
-async function findBoard(ctx: GraphQLContext, apiName: string): Promise<Leaderboard | undefined> {
-  const cached = await boards(ctx);
-  if (cached.has(apiName)) return cached.get(apiName);
-  ctx.caches.invalidateLeaderboards();
-  return (await boards(ctx)).get(apiName);
-}
-
 /** The leaderboard named `apiName`, or NOT_FOUND. */
 async function existingBoard(ctx: GraphQLContext, apiName: string): Promise<Leaderboard> {
-  const board = await findBoard(ctx, apiName);
+  const board = await upstream(() => ctx.caches.leaderboard(ctx.horizon, apiName));
   if (!board) throw notFound(`No leaderboard named '${apiName}' exists for this app`);
   return board;
 }
@@ -121,7 +113,7 @@ function seconds(date: Date | null | undefined): number | undefined {
 export const leaderboardResolvers: Resolvers = {
   Query: {
     leaderboard: async (_root, { apiName }, ctx) =>
-      (await findBoard(ctx, checkApiName(apiName, 'apiName'))) ?? null,
+      (await upstream(() => ctx.caches.leaderboard(ctx.horizon, checkApiName(apiName, 'apiName')))) ?? null,
     leaderboards: async (_root, _args, ctx) => [...(await boards(ctx)).values()],
   },
   Mutation: {
@@ -187,7 +179,7 @@ export const leaderboardResolvers: Resolvers = {
         }),
       );
       ctx.caches.invalidateLeaderboards();
-      return (await findBoard(ctx, input.apiName)) ?? null;
+      return (await upstream(() => ctx.caches.leaderboard(ctx.horizon, input.apiName))) ?? null;
     },
     deleteLeaderboard: async (_root, { apiName, reason, dryRun }, ctx) => {
       checkApiName(apiName, 'apiName');

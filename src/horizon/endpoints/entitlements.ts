@@ -1,5 +1,5 @@
 import { ROUTES } from '../../shared/routes.ts';
-import type { HorizonClient } from '../client.ts';
+import { isObject, type HorizonClient } from '../client.ts';
 import { buildFields } from '../fields.ts';
 import { allRows } from '../paging.ts';
 import { read, seg } from '../read-fields.ts';
@@ -159,7 +159,7 @@ export async function getAvailablePurchases(
     if (!sku) return [];
     const offer = read.object(row, 'current_offer');
     const plans = row.billing_plans;
-    const paid = Array.isArray(plans) && isRecord(plans[0]) ? read.object(plans[0], 'paid_offer') : undefined;
+    const paid = Array.isArray(plans) && isObject(plans[0]) ? read.object(plans[0], 'paid_offer') : undefined;
     const source = offer ?? paid ?? {};
     const price = read.object(source, 'price');
     return [
@@ -177,8 +177,4 @@ export async function getAvailablePurchases(
       },
     ];
   });
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null;
 }

@@ -1,7 +1,7 @@
 import { ROUTES } from '../../shared/routes.ts';
 import type { HorizonClient } from '../client.ts';
 import { buildFields } from '../fields.ts';
-import type { Int64String } from '../int64.ts';
+import { toInt64String, type Int64String } from '../int64.ts';
 import { allRows, pages, readPage } from '../paging.ts';
 import { read, seg } from '../read-fields.ts';
 import { toUser, type HorizonUser } from './users.ts';
@@ -274,7 +274,7 @@ function toEntriesPage(page: ReturnType<typeof readPage>): LeaderboardEntriesPag
     const rank = read.number(row, 'rank');
     const score = read.int64(row, 'score');
     if (!user || rank === undefined || score === undefined) return [];
-    const metric = row.supplementary_metric;
+    const metric = read.object(row, 'supplementary_metric');
     return [
       {
         id: read.string(row, 'id') ?? '',
@@ -283,17 +283,14 @@ function toEntriesPage(page: ReturnType<typeof readPage>): LeaderboardEntriesPag
         timestamp: read.number(row, 'timestamp'),
         extraDataBase64: read.string(row, 'extra_data_base64'),
         // Documented as an object `{id, metric}`; tolerate a bare value too.
-        supplementaryMetric:
-          typeof metric === 'object' && metric !== null
-            ? read.int64(metric as Record<string, unknown>, 'metric')
-            : read.int64(row, 'supplementary_metric'),
+        supplementaryMetric: metric ? read.int64(metric, 'metric') : read.int64(row, 'supplementary_metric'),
         user,
       },
     ];
   });
   return {
     entries,
-    totalCount: read.int64({ total_count: page.totalCount }, 'total_count'),
+    totalCount: toInt64String(page.totalCount),
     after: page.after,
     hasNextPage: page.nextUrl !== undefined && page.rows.length > 0,
   };
