@@ -77,12 +77,31 @@ export interface UpstreamCall {
 const DEFAULTS = { baseUrl: 'https://graph.oculus.com', connections: 256, timeoutMs: 10_000 };
 
 /**
+ * What the endpoint functions need of a client: the app id, one call, and following a page link.
+ * `HorizonClient` is one; `HorizonClient.metered()` gives a per-operation view that counts calls.
+ */
+export interface HorizonTransport {
+  readonly appId: string;
+  call(call: UpstreamCall): Promise<Record<string, unknown>>;
+  follow(url: string, route: RouteTemplate, userToken?: string): Promise<Record<string, unknown>>;
+}
+
+/**
+ * A limit on the upstream calls of one unit of work (a GraphQL operation). `take` runs before
+ * each call (first attempt and each page followed; retries of one call are not counted again)
+ * and throws to refuse it.
+ */
+export interface CallBudget {
+  take(route: RouteTemplate): void;
+}
+
+/**
  * The only code that talks to Meta's S2S API: authentication, encoding, timeouts, retries,
  * circuit breakers and a bulkhead, JSON parsing without int64 loss, and turning every failure
  * into a secret-free `HorizonApiError`. The typed endpoint functions in `./endpoints/` build on
  * `call`.
  */
-export class HorizonClient {
+export class HorizonClient implements HorizonTransport {
   readonly appId: string;
   /** Origin of the API. */
   readonly origin: string;
@@ -205,6 +224,24 @@ export class HorizonClient {
       userToken,
       retry: 'safe',
     });
+  }
+
+  /**
+   * This client as seen by one unit of work: every call and every page followed first passes
+   * `budget.take()`, which may refuse it before anything is sent.
+   */
+  metered(budget: CallBudget): HorizonTransport {
+    return {
+      appId: this.appId,
+      call: (call) => {
+        budget.take(call.route);
+        return this.call(call);
+      },
+      follow: (url, route, userToken) => {
+        budget.take(route);
+        return this.follow(url, route, userToken);
+      },
+    };
   }
 
   /** Every route family's circuit breaker state (`closed`, `open`, `half-open`). */

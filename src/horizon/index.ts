@@ -1,6 +1,8 @@
 /** The Horizon S2S client: the only way the rest of the project reaches Meta's API. */
 export {
   HorizonClient,
+  type CallBudget,
+  type HorizonTransport,
   type HorizonClientOptions,
   type UpstreamCall,
   type UpstreamObserver,

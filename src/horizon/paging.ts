@@ -1,5 +1,5 @@
 import type { RouteTemplate } from '../shared/routes.ts';
-import { isObject, type HorizonClient, type UpstreamCall } from './client.ts';
+import { isObject, type HorizonTransport, type UpstreamCall } from './client.ts';
 import { HorizonApiError } from './horizon-api-error.ts';
 
 /** One page of a Graph list, rows still raw. */
@@ -43,7 +43,7 @@ export function readPage(body: Record<string, unknown>, route: RouteTemplate): G
  * `maxPages` bounds the walk so a misbehaving upstream cannot keep us looping.
  */
 export async function* pages(
-  client: HorizonClient,
+  client: HorizonTransport,
   first: UpstreamCall,
   maxPages = 1000,
 ): AsyncGenerator<GraphPage, void, undefined> {
@@ -64,7 +64,7 @@ export async function* pages(
 
 /** Every row of every page, in order. */
 export async function allRows(
-  client: HorizonClient,
+  client: HorizonTransport,
   first: UpstreamCall,
 ): Promise<Record<string, unknown>[]> {
   const rows: Record<string, unknown>[] = [];

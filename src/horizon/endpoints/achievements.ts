@@ -1,5 +1,5 @@
 import { ROUTES } from '../../shared/routes.ts';
-import type { HorizonClient } from '../client.ts';
+import type { HorizonTransport } from '../client.ts';
 import { buildFields } from '../fields.ts';
 import type { Int64String } from '../int64.ts';
 import { allRows } from '../paging.ts';
@@ -87,7 +87,7 @@ const PROGRESS_FIELDS = buildFields([
 
 /** `GET /{app_id}/achievement_definitions`: all definitions, or those named; every page. */
 export async function getAchievementDefinitions(
-  client: HorizonClient,
+  client: HorizonTransport,
   options: { apiNames?: readonly string[]; includeArchived?: boolean } = {},
 ): Promise<AchievementDefinition[]> {
   const rows = await allRows(client, {
@@ -109,7 +109,7 @@ export async function getAchievementDefinitions(
 
 /** `POST /{app_id}/achievement_definitions`: creates or updates by `apiName`; returns its id. */
 export async function upsertAchievementDefinition(
-  client: HorizonClient,
+  client: HorizonTransport,
   input: AchievementDefinitionInput,
 ): Promise<{ id: string }> {
   const body = await client.call({
@@ -136,7 +136,7 @@ export async function upsertAchievementDefinition(
 
 /** `GET /{user_id}/achievements`: one user's progress (touched achievements), every page. */
 export async function getUserAchievements(
-  client: HorizonClient,
+  client: HorizonTransport,
   options: { userId: string; apiNames?: readonly string[] },
 ): Promise<AchievementProgress[]> {
   const rows = await allRows(client, {
@@ -172,7 +172,7 @@ export async function getUserAchievements(
  * (COUNT only, additive) or `addBits` (BITFIELD only, OR-merged) is expected.
  */
 export async function writeAchievementProgress(
-  client: HorizonClient,
+  client: HorizonTransport,
   options: {
     userId: string;
     apiName: string;
@@ -204,7 +204,7 @@ export async function writeAchievementProgress(
 
 /** `POST /achievement_remove_all`: removes all of one user's progress in this app. */
 export async function removeAllAchievements(
-  client: HorizonClient,
+  client: HorizonTransport,
   options: { userId: string },
 ): Promise<boolean> {
   const body = await client.call({

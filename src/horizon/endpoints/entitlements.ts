@@ -1,5 +1,5 @@
 import { ROUTES } from '../../shared/routes.ts';
-import { isObject, type HorizonClient } from '../client.ts';
+import { isObject, type HorizonTransport } from '../client.ts';
 import { buildFields } from '../fields.ts';
 import { allRows } from '../paging.ts';
 import { read, seg } from '../read-fields.ts';
@@ -63,7 +63,7 @@ const CATALOG_FIELDS = buildFields([
  * itself)? HTTP 200 `{"success":false}` is a plain "no".
  */
 export async function verifyEntitlement(
-  client: HorizonClient,
+  client: HorizonTransport,
   options: EntitlementSubject & { sku?: string },
 ): Promise<EntitlementCheck> {
   const body = await client.call({
@@ -81,7 +81,7 @@ export async function verifyEntitlement(
 
 /** `POST /{app_id}/consume_entitlement`: uses up one consumable. */
 export async function consumeEntitlement(
-  client: HorizonClient,
+  client: HorizonTransport,
   options: EntitlementSubject & { sku: string },
 ): Promise<boolean> {
   const body = await client.call({
@@ -98,7 +98,7 @@ export async function consumeEntitlement(
 
 /** `GET /{app_id}/viewer_purchases`: everything the user owns (durables, unconsumed consumables). */
 export async function getViewerPurchases(
-  client: HorizonClient,
+  client: HorizonTransport,
   options: EntitlementSubject,
 ): Promise<Purchase[]> {
   const rows = await allRows(client, {
@@ -127,7 +127,7 @@ export async function getViewerPurchases(
 
 /** `POST /{app_id}/refund_iap_entitlement`: refunds a durable or unconsumed consumable. */
 export async function refundEntitlement(
-  client: HorizonClient,
+  client: HorizonTransport,
   options: { userId: string; sku: string; reason: string },
 ): Promise<boolean> {
   const body = await client.call({
@@ -143,7 +143,7 @@ export async function refundEntitlement(
 
 /** `GET /application/available_purchases`: the app's catalog (with the app token: everything). */
 export async function getAvailablePurchases(
-  client: HorizonClient,
+  client: HorizonTransport,
   options: { userToken?: string } = {},
 ): Promise<CatalogItem[]> {
   const rows = await allRows(client, {

@@ -1,5 +1,5 @@
 import { ROUTES } from '../../shared/routes.ts';
-import type { HorizonClient } from '../client.ts';
+import type { HorizonTransport } from '../client.ts';
 import { buildFields } from '../fields.ts';
 import { toInt64String, type Int64String } from '../int64.ts';
 import { allRows, pages, readPage } from '../paging.ts';
@@ -98,7 +98,7 @@ const ENTRY_FIELDS = buildFields([
 
 /** `GET /{app_id}/leaderboards`: every leaderboard of the app (or the one named). */
 export async function getLeaderboards(
-  client: HorizonClient,
+  client: HorizonTransport,
   options: { apiName?: string } = {},
 ): Promise<Leaderboard[]> {
   const rows = await allRows(client, {
@@ -122,7 +122,7 @@ export async function getLeaderboards(
 
 /** `POST /{app_id}/leaderboards`: creates or updates by `apiName`; returns its id. */
 export async function upsertLeaderboard(
-  client: HorizonClient,
+  client: HorizonTransport,
   input: LeaderboardInput,
 ): Promise<{ id: string }> {
   const body = await client.call({
@@ -145,7 +145,7 @@ export async function upsertLeaderboard(
 
 /** `DELETE /{leaderboard_id}`: deletes a leaderboard and its entries (unrecoverable). */
 export async function deleteLeaderboard(
-  client: HorizonClient,
+  client: HorizonTransport,
   options: { leaderboardId: string },
 ): Promise<boolean> {
   const body = await client.call({
@@ -161,7 +161,7 @@ export async function deleteLeaderboard(
 
 /** `GET /leaderboard_entries`: one page of entries. */
 export async function getLeaderboardEntriesPage(
-  client: HorizonClient,
+  client: HorizonTransport,
   query: LeaderboardEntriesQuery,
 ): Promise<LeaderboardEntriesPage> {
   const body = await client.call(entriesCall(client, query));
@@ -170,7 +170,7 @@ export async function getLeaderboardEntriesPage(
 
 /** `GET /leaderboard_entries`, following every page (e.g. a `USER_IDS` batch larger than a page). */
 export async function getAllLeaderboardEntries(
-  client: HorizonClient,
+  client: HorizonTransport,
   query: LeaderboardEntriesQuery,
 ): Promise<LeaderboardEntry[]> {
   const entries: LeaderboardEntry[] = [];
@@ -184,7 +184,7 @@ export async function getAllLeaderboardEntries(
  * with a player's token it must be absent. The API keeps the better score unless `forceUpdate`.
  */
 export async function submitLeaderboardEntry(
-  client: HorizonClient,
+  client: HorizonTransport,
   options: {
     apiName: string;
     score: Int64String;
@@ -217,7 +217,7 @@ export async function submitLeaderboardEntry(
 
 /** `DELETE /{entry_id}`: deletes one entry. */
 export async function deleteLeaderboardEntry(
-  client: HorizonClient,
+  client: HorizonTransport,
   options: { entryId: string },
 ): Promise<boolean> {
   const body = await client.call({
@@ -232,7 +232,7 @@ export async function deleteLeaderboardEntry(
 
 /** `POST /leaderboard_remove_all_entries`: empties a leaderboard. */
 export async function removeAllLeaderboardEntries(
-  client: HorizonClient,
+  client: HorizonTransport,
   options: { apiName: string },
 ): Promise<boolean> {
   const body = await client.call({
@@ -246,7 +246,7 @@ export async function removeAllLeaderboardEntries(
   return read.success(body);
 }
 
-function entriesCall(client: HorizonClient, query: LeaderboardEntriesQuery) {
+function entriesCall(client: HorizonTransport, query: LeaderboardEntriesQuery) {
   return {
     route: ROUTES.leaderboardEntries,
     method: 'GET' as const,

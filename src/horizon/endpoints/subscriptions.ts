@@ -1,5 +1,5 @@
 import { ROUTES } from '../../shared/routes.ts';
-import type { HorizonClient } from '../client.ts';
+import type { HorizonTransport } from '../client.ts';
 import { buildFields } from '../fields.ts';
 import { allRows } from '../paging.ts';
 import { read } from '../read-fields.ts';
@@ -51,7 +51,7 @@ const SUBSCRIPTION_FIELDS = buildFields([
 
 /** `GET /application/subscriptions`: subscription status, filtered; every page. */
 export async function getSubscriptions(
-  client: HorizonClient,
+  client: HorizonTransport,
   options: {
     ownerId?: string;
     skus?: readonly string[];
@@ -102,7 +102,7 @@ export async function getSubscriptions(
  * `cancelReason`: 0 other/testing, 1 pricing, 2 content, 3 usage, 4 purchase by mistake, 5 technical.
  */
 export async function cancelSubscription(
-  client: HorizonClient,
+  client: HorizonTransport,
   options: SubscriptionOwner & { sku: string; cancelReason: number },
 ): Promise<boolean> {
   const body = await client.call({
@@ -123,7 +123,7 @@ export async function cancelSubscription(
 
 /** `POST /application/extend_subscription`: moves the next renewal by 1..365 days. */
 export async function extendSubscription(
-  client: HorizonClient,
+  client: HorizonTransport,
   options: SubscriptionOwner & { sku: string; numberOfDays: number },
 ): Promise<boolean> {
   const body = await client.call({

@@ -1,5 +1,5 @@
 import { ROUTES } from '../../shared/routes.ts';
-import type { HorizonClient } from '../client.ts';
+import type { HorizonTransport } from '../client.ts';
 import { HorizonApiError } from '../horizon-api-error.ts';
 import { read, seg } from '../read-fields.ts';
 
@@ -17,7 +17,7 @@ export interface HorizonUser {
 const USER_FIELDS = 'id,alias,org_scoped_id,display_name,profile_url';
 
 /** `GET /{user_id}`: looks a user up by app-scoped (or org-scoped) id. */
-export async function getUser(client: HorizonClient, options: { userId: string }): Promise<HorizonUser> {
+export async function getUser(client: HorizonTransport, options: { userId: string }): Promise<HorizonUser> {
   const body = await client.call({
     route: ROUTES.userLookup,
     method: 'GET',
@@ -29,7 +29,7 @@ export async function getUser(client: HorizonClient, options: { userId: string }
 }
 
 /** `GET /me`: the user a player's token belongs to. */
-export async function getMe(client: HorizonClient, options: { userToken: string }): Promise<HorizonUser> {
+export async function getMe(client: HorizonTransport, options: { userToken: string }): Promise<HorizonUser> {
   const body = await client.call({
     route: ROUTES.me,
     method: 'GET',
@@ -51,7 +51,7 @@ export async function getMe(client: HorizonClient, options: { userToken: string 
 
 /** `POST /user_nonce_validate`: checks (and uses up) a nonce from `GetUserProof()`. */
 export async function validateUserNonce(
-  client: HorizonClient,
+  client: HorizonTransport,
   options: { userId: string; nonce: string },
 ): Promise<boolean> {
   const body = await client.call({
