@@ -80,6 +80,28 @@ export class HorizonApiError extends Error implements HorizonApiErrorDetails {
     return this.status === 401 || this.code === 190;
   }
 
+  /** HTTP 403, or Graph code 10 (permission denied) or 200 (permissions error). */
+  get isForbidden(): boolean {
+    return this.status === 403 || this.code === 10 || this.code === 200;
+  }
+
+  /**
+   * The upstream refused a parameter value (Graph code 100, other than "does not exist"). For a list of user ids
+   * (`USER_IDS` reads) that means at least one id is not a user of the app.
+   */
+  get isInvalidParameter(): boolean {
+    return this.code === 100 && !this.isNotFound;
+  }
+
+  /**
+   * The user id a refusal names, when its message says which one ("invalid user id: N"); the
+   * wording is Meta's write-error text and may be absent on reads, so callers must cope without.
+   */
+  get refusedUserId(): string | undefined {
+    if (!this.isInvalidParameter) return undefined;
+    return /invalid user id:?\s*(\d+)/i.exec(this.message)?.[1];
+  }
+
   /** HTTP 429 or one of Graph's throttling codes (4, 17, 32, 613). */
   get isRateLimited(): boolean {
     return this.status === 429 || (this.code !== undefined && THROTTLING_CODES.has(this.code));
