@@ -26,6 +26,13 @@ export interface HorizonClientOptions {
   observer?: UpstreamObserver;
   /** Retries, circuit breakers and the bulkhead; see `RESILIENCE_DEFAULTS`. */
   resilience?: ResilienceOptions;
+  /**
+   * Told when an answer carries an enum value this client does not know (Meta adds values
+   * without notice): `field` is a stable name such as `leaderboard.sort_order`, `value` the raw
+   * upstream text, unbounded in length. The value itself reads as absent. Logs and metrics; an
+   * exception thrown here is ignored.
+   */
+  onUnknownValue?(field: string, value: string): void;
 }
 
 /** How one HTTP attempt ended. */
@@ -77,13 +84,16 @@ export interface UpstreamCall {
 const DEFAULTS = { baseUrl: 'https://graph.oculus.com', connections: 256, timeoutMs: 10_000 };
 
 /**
- * What the endpoint functions need of a client: the app id, one call, and following a page link.
- * `HorizonClient` is one; `HorizonClient.metered()` gives a per-operation view that counts calls.
+ * What the endpoint functions need of a client: the app id, one call, following a page link, and
+ * somewhere to report an upstream enum value they do not know. `HorizonClient` is one;
+ * `HorizonClient.metered()` gives a per-operation view that counts calls.
  */
 export interface HorizonTransport {
   readonly appId: string;
   call(call: UpstreamCall): Promise<Record<string, unknown>>;
   follow(url: string, route: RouteTemplate, userToken?: string): Promise<Record<string, unknown>>;
+  /** An answer carried `value` in `field`, which the client does not know (see `read.enumOf`). */
+  reportUnknownValue(field: string, value: string): void;
 }
 
 /**
@@ -114,6 +124,7 @@ export class HorizonClient implements HorizonTransport {
   readonly #secrets: string[];
   readonly #observer?: UpstreamObserver;
   readonly #resilience: Resilience;
+  readonly #onUnknownValue?: (field: string, value: string) => void;
 
   constructor(options: HorizonClientOptions) {
     if (!/^\d{1,20}$/.test(options.appId ?? '')) {
@@ -134,6 +145,10 @@ export class HorizonClient implements HorizonTransport {
     this.#timeoutMs = positive(options.timeoutMs, 'timeoutMs') ?? DEFAULTS.timeoutMs;
     const connections = positive(options.connections, 'connections') ?? DEFAULTS.connections;
     this.#observer = options.observer;
+    if (options.onUnknownValue !== undefined && typeof options.onUnknownValue !== 'function') {
+      throw new TypeError('HorizonClient: onUnknownValue must be a function');
+    }
+    this.#onUnknownValue = options.onUnknownValue?.bind(options);
     this.#resilience = new Resilience(options.resilience);
     this.#ownsDispatcher = options.dispatcher === undefined;
     this.#dispatcher =
@@ -226,6 +241,15 @@ export class HorizonClient implements HorizonTransport {
     });
   }
 
+  /** Passes an unknown upstream enum value to `onUnknownValue`; never throws. */
+  reportUnknownValue(field: string, value: string): void {
+    try {
+      this.#onUnknownValue?.(field, value);
+    } catch {
+      // Reporting is best effort: a failing log or metric must not fail the read it describes.
+    }
+  }
+
   /**
    * This client as seen by one unit of work: every call and every page followed first passes
    * `budget.take()`, which may refuse it before anything is sent.
@@ -241,6 +265,7 @@ export class HorizonClient implements HorizonTransport {
         budget.take(route);
         return this.follow(url, route, userToken);
       },
+      reportUnknownValue: (field, value) => this.reportUnknownValue(field, value),
     };
   }
 

@@ -5,8 +5,12 @@ import type { Int64String } from '../int64.ts';
 import { allRows } from '../paging.ts';
 import { read, seg } from '../read-fields.ts';
 
-export type AchievementType = 'SIMPLE' | 'COUNT' | 'BITFIELD';
-export type AchievementWritePolicy = 'CLIENT_AUTHORITATIVE' | 'SERVER_AUTHORITATIVE';
+/** The achievement types this client knows; others read as absent (see `read.enumOf`). */
+export const ACHIEVEMENT_TYPES = ['SIMPLE', 'COUNT', 'BITFIELD'] as const;
+export type AchievementType = (typeof ACHIEVEMENT_TYPES)[number];
+/** The achievement write policies this client knows; others read as absent. */
+export const ACHIEVEMENT_WRITE_POLICIES = ['CLIENT_AUTHORITATIVE', 'SERVER_AUTHORITATIVE'] as const;
+export type AchievementWritePolicy = (typeof ACHIEVEMENT_WRITE_POLICIES)[number];
 
 /** An achievement as defined for the app (`achievement_definitions`). Unset fields are absent. */
 export interface AchievementDefinition {
@@ -102,7 +106,7 @@ export async function getAchievementDefinitions(
     retry: 'safe',
   });
   return rows.flatMap((row) => {
-    const definition = toDefinition(row);
+    const definition = toDefinition(row, client);
     return definition ? [definition] : [];
   });
 }
@@ -150,7 +154,7 @@ export async function getUserAchievements(
     retry: 'safe',
   });
   return rows.flatMap((row) => {
-    const definition = toDefinition(read.object(row, 'definition') ?? {});
+    const definition = toDefinition(read.object(row, 'definition') ?? {}, client);
     const apiName = definition?.apiName ?? read.string(row, 'api_name');
     if (!apiName) return [];
     return [
@@ -218,14 +222,31 @@ export async function removeAllAchievements(
   return read.success(body);
 }
 
-function toDefinition(row: Record<string, unknown>): AchievementDefinition | undefined {
+function toDefinition(
+  row: Record<string, unknown>,
+  client: HorizonTransport,
+): AchievementDefinition | undefined {
   const apiName = read.string(row, 'api_name');
   if (!apiName) return undefined;
   return {
     id: read.string(row, 'id') ?? '',
     apiName,
-    achievementType: upper(read.string(row, 'achievement_type')) as AchievementType | undefined,
-    writePolicy: read.string(row, 'achievement_write_policy') as AchievementWritePolicy | undefined,
+    achievementType: read.enumOf(
+      row,
+      'achievement_type',
+      ACHIEVEMENT_TYPES,
+      'achievement_definition.achievement_type',
+      client,
+      // The old docs used lowercase type names.
+      { normalise: (value) => value.toUpperCase() },
+    ),
+    writePolicy: read.enumOf(
+      row,
+      'achievement_write_policy',
+      ACHIEVEMENT_WRITE_POLICIES,
+      'achievement_definition.achievement_write_policy',
+      client,
+    ),
     target: read.int64(row, 'target'),
     bitfieldLength: read.number(row, 'bitfield_length'),
     isArchived: read.boolean(row, 'is_archived'),
@@ -236,9 +257,4 @@ function toDefinition(row: Record<string, unknown>): AchievementDefinition | und
     lockedImageUri: read.string(row, 'locked_image_uri'),
     unlockedImageUri: read.string(row, 'unlocked_image_uri'),
   };
-}
-
-/** The old docs used lowercase type names; normalise. */
-function upper(value: string | undefined): string | undefined {
-  return value?.toUpperCase();
 }

@@ -4,7 +4,9 @@ import { buildFields } from '../fields.ts';
 import { allRows } from '../paging.ts';
 import { read, seg } from '../read-fields.ts';
 
-export type ProductType = 'DURABLE' | 'CONSUMABLE' | 'SUBSCRIPTION';
+/** The product types this client knows; others read as absent (see `read.enumOf`). */
+export const PRODUCT_TYPES = ['DURABLE', 'CONSUMABLE', 'SUBSCRIPTION'] as const;
+export type ProductType = (typeof PRODUCT_TYPES)[number];
 
 /** Who the entitlement call is about: the app acting for `userId`, or the player's own token. */
 export type EntitlementSubject =
@@ -165,7 +167,7 @@ export async function getAvailablePurchases(
     return [
       {
         sku,
-        type: read.string(row, 'type') as ProductType | undefined,
+        type: read.enumOf(row, 'type', PRODUCT_TYPES, 'product.type', client),
         name: read.string(source, 'name'),
         description: read.string(source, 'description'),
         price: price && {

@@ -6,8 +6,12 @@ import { allRows, pages, readPage } from '../paging.ts';
 import { read, seg } from '../read-fields.ts';
 import { toUser, type HorizonUser } from './users.ts';
 
-export type SortOrder = 'HIGHER_IS_BETTER' | 'LOWER_IS_BETTER';
-export type LeaderboardWritePolicy = 'CLIENT_AUTHORITATIVE' | 'SERVER_AUTHORITATIVE';
+/** The sort orders this client knows; others read as absent (see `read.enumOf`). */
+export const SORT_ORDERS = ['HIGHER_IS_BETTER', 'LOWER_IS_BETTER'] as const;
+export type SortOrder = (typeof SORT_ORDERS)[number];
+/** The leaderboard write policies this client knows; others read as absent. */
+export const LEADERBOARD_WRITE_POLICIES = ['CLIENT_AUTHORITATIVE', 'SERVER_AUTHORITATIVE'] as const;
+export type LeaderboardWritePolicy = (typeof LEADERBOARD_WRITE_POLICIES)[number];
 export type LeaderboardFilter = 'NONE' | 'FRIENDS' | 'USER_IDS';
 export type LeaderboardStartAt = 'TOP' | 'VIEWER' | 'VIEWER_OR_TOP' | 'OFFSET';
 
@@ -112,8 +116,14 @@ export async function getLeaderboards(
     id: read.string(row, 'id') ?? '',
     apiName: read.string(row, 'api_name'),
     title: read.string(row, 'title'),
-    sortOrder: read.string(row, 'sort_order') as SortOrder | undefined,
-    entryWritePolicy: read.string(row, 'entry_write_policy') as LeaderboardWritePolicy | undefined,
+    sortOrder: read.enumOf(row, 'sort_order', SORT_ORDERS, 'leaderboard.sort_order', client),
+    entryWritePolicy: read.enumOf(
+      row,
+      'entry_write_policy',
+      LEADERBOARD_WRITE_POLICIES,
+      'leaderboard.entry_write_policy',
+      client,
+    ),
     entryCount: read.int64(row, 'entry_count'),
     earliestAllowedEntryTime: read.number(row, 'earliest_allowed_entry_time'),
     latestAllowedEntryTime: read.number(row, 'latest_allowed_entry_time'),

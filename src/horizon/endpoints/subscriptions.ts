@@ -4,6 +4,10 @@ import { buildFields } from '../fields.ts';
 import { allRows } from '../paging.ts';
 import { read } from '../read-fields.ts';
 
+/** The trial types this client knows; others read as absent (see `read.enumOf`). */
+export const TRIAL_TYPES = ['FREE_TRIAL', 'INTRO_OFFER'] as const;
+export type TrialType = (typeof TRIAL_TYPES)[number];
+
 /** A price term of a subscription: `{ term, currency, price: "1.99" }`. */
 export interface SubscriptionPriceTerm {
   /** `MONTHLY`, `ANNUAL`, ...; absent for trials. */
@@ -20,7 +24,7 @@ export interface Subscription {
   sku: string;
   isActive?: boolean;
   isTrial?: boolean;
-  trialType?: 'FREE_TRIAL' | 'INTRO_OFFER';
+  trialType?: TrialType;
   periodStartTime?: string;
   periodEndTime?: string;
   nextRenewalTime?: string;
@@ -85,7 +89,7 @@ export async function getSubscriptions(
         sku,
         isActive: read.boolean(row, 'is_active'),
         isTrial: read.boolean(row, 'is_trial'),
-        trialType: read.string(row, 'trial_type') as Subscription['trialType'],
+        trialType: read.enumOf(row, 'trial_type', TRIAL_TYPES, 'subscription.trial_type', client),
         periodStartTime: read.string(row, 'period_start_time'),
         periodEndTime: read.string(row, 'period_end_time'),
         nextRenewalTime: read.string(row, 'next_renewal_time'),
