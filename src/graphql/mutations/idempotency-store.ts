@@ -1,3 +1,5 @@
+import { LRUCache } from 'lru-cache';
+
 /** What a store remembers for one idempotency key. */
 export interface IdempotencyRecord {
   /** Fingerprint of the mutation and its arguments (without the key). */
@@ -17,33 +19,45 @@ export interface IdempotencyStore {
   set(key: string, record: IdempotencyRecord): void;
 }
 
-/** In-memory store with a TTL and a cap on entries (oldest evicted first). */
-export class InMemoryIdempotencyStore implements IdempotencyStore {
-  readonly #ttlMs: number;
-  readonly #maxEntries: number;
-  readonly #now: () => number;
-  readonly #entries = new Map<string, { record: IdempotencyRecord; expires: number }>();
+/** Options of `InMemoryIdempotencyStore`. */
+export interface InMemoryIdempotencyStoreOptions {
+  /** How long a key is remembered after it was set, in ms (an entry exactly ttlMs old is kept). Default 24 h. */
+  ttlMs?: number;
+  /** How many keys are remembered at most; the oldest is evicted first. Default 100,000. */
+  maxEntries?: number;
+  /** The clock for the TTL, in ms (never 0, e.g. a test clock). Default a monotonic clock. */
+  now?: () => number;
+}
 
-  constructor(options: { ttlMs?: number; maxEntries?: number; now?: () => number } = {}) {
-    this.#ttlMs = options.ttlMs ?? 24 * 60 * 60 * 1000;
-    this.#maxEntries = options.maxEntries ?? 100_000;
-    this.#now = options.now ?? Date.now;
+/** In-memory store with a TTL and a cap on entries (oldest evicted first), on `lru-cache`. */
+export class InMemoryIdempotencyStore implements IdempotencyStore {
+  readonly #records: LRUCache<string, IdempotencyRecord>;
+
+  constructor(options: InMemoryIdempotencyStoreOptions = {}) {
+    const { ttlMs = 24 * 60 * 60 * 1000, maxEntries = 100_000, now } = options;
+    // lru-cache reads a ttl of 0 as "forever", so a TTL must be given as a positive integer.
+    if (!Number.isSafeInteger(ttlMs) || ttlMs < 1) {
+      throw new TypeError(`InMemoryIdempotencyStore: ttlMs must be an integer >= 1, got ${ttlMs}`);
+    }
+    if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) {
+      throw new TypeError(`InMemoryIdempotencyStore: maxEntries must be an integer >= 1, got ${maxEntries}`);
+    }
+    // ttlResolution 0: read the clock on every lookup instead of caching it behind a timer.
+    this.#records = new LRUCache({
+      max: maxEntries,
+      ttl: ttlMs,
+      ttlResolution: 0,
+      perf: now ? { now } : undefined,
+    });
   }
 
   get(key: string): IdempotencyRecord | undefined {
-    const entry = this.#entries.get(key);
-    if (!entry) return undefined;
-    if (entry.expires <= this.#now()) {
-      this.#entries.delete(key);
-      return undefined;
-    }
-    return entry.record;
+    // peek, not get: a repeat must not refresh the key's place, so eviction stays oldest-set first.
+    return this.#records.peek(key);
   }
 
   set(key: string, record: IdempotencyRecord): void {
-    this.#entries.delete(key);
-    this.#entries.set(key, { record, expires: this.#now() + this.#ttlMs });
-    // Maps iterate in insertion order, so the first key is the oldest.
-    while (this.#entries.size > this.#maxEntries) this.#entries.delete(this.#entries.keys().next().value!);
+    // Setting a key again makes it the newest and restarts its TTL.
+    this.#records.set(key, record);
   }
 }
