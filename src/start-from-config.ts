@@ -51,6 +51,7 @@ export async function startFromConfig(
     timeoutMs: config.timeoutMs,
     resilience: config.resilience,
     observer: observability.upstreamObserver,
+    onUnknownValue: observability.onUnknownValue,
   });
   const server = await startServer(
     {

@@ -54,13 +54,13 @@ export type AchievementDefinition = {
   target?: Maybe<Scalars['Int64']['output']>;
   /** Display title, in the app's default locale. */
   title?: Maybe<Scalars['String']['output']>;
-  /** How the achievement is earned. */
+  /** How the achievement is earned; null when upstream sends a value this subgraph does not know yet (logged and counted in /metrics). */
   type?: Maybe<AchievementType>;
   /** Description shown instead of `description` once unlocked; null when there is none. */
   unlockedDescriptionOverride?: Maybe<Scalars['String']['output']>;
   /** URL of the icon shown once unlocked (CDN URL); null when unset. */
   unlockedImageUri?: Maybe<Scalars['String']['output']>;
-  /** Who may write its progress. */
+  /** Who may write its progress; null when upstream sends a value this subgraph does not know yet (logged and counted in /metrics). */
   writePolicy?: Maybe<AchievementWritePolicy>;
 };
 
@@ -171,13 +171,13 @@ export type Leaderboard = {
   entries: LeaderboardEntryConnection;
   /** How many entries the leaderboard holds. */
   entryCount?: Maybe<Scalars['Int64']['output']>;
-  /** Who may write entries. */
+  /** Who may write entries; null when upstream sends a value this subgraph does not know yet (logged and counted in /metrics). */
   entryWritePolicy?: Maybe<LeaderboardWritePolicy>;
   /** The leaderboard's id upstream (used to delete it). */
   id?: Maybe<Scalars['ID']['output']>;
   /** Entries written after this instant are rejected; null when there is no upper bound. */
   latestAllowedEntryAt?: Maybe<Scalars['DateTime']['output']>;
-  /** Which scores rank first. */
+  /** Which scores rank first; null when upstream sends a value this subgraph does not know yet (logged and counted in /metrics). */
   sortOrder?: Maybe<SortOrder>;
   /** Display title, in the app's default locale; null when unset. */
   title?: Maybe<Scalars['String']['output']>;
@@ -614,7 +614,7 @@ export type PlatformSubscription = {
   periodStart?: Maybe<Scalars['DateTime']['output']>;
   /** The subscription add-on's sku. */
   sku: Scalars['String']['output'];
-  /** The kind of trial; null when not on a trial. */
+  /** The kind of trial; null when not on a trial, and null when upstream sends a value this subgraph does not know yet (logged and counted in /metrics). */
   trialType?: Maybe<TrialType>;
 };
 
@@ -644,7 +644,7 @@ export type Product = {
   price?: Maybe<Price>;
   /** The add-on's sku, unique in the app. */
   sku: Scalars['String']['output'];
-  /** The kind of add-on. */
+  /** The kind of add-on; null when upstream sends a value this subgraph does not know yet (logged and counted in /metrics). */
   type?: Maybe<ProductType>;
 };
 

@@ -1,7 +1,7 @@
 /**
  * Operations: per-operation log lines, Prometheus metrics, OpenTelemetry spans, readiness.
- * `createObservability` wires them once per server; give its `upstreamObserver` to the
- * `HorizonClient` and the whole object to `startServer`.
+ * `createObservability` wires them once per server; give its `upstreamObserver` and
+ * `onUnknownValue` to the `HorizonClient` and the whole object to `startServer`.
  */
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { UpstreamObserver } from '../horizon/index.ts';
@@ -11,6 +11,7 @@ import type { Logger } from '../logger.ts';
 import { Metrics } from './metrics.ts';
 import { operationPlugin } from './operation-plugin.ts';
 import { Readiness } from './readiness.ts';
+import { createUnknownValueReporter } from './unknown-values.ts';
 import { createUpstreamObserver } from './upstream-observer.ts';
 
 export { Metrics, type CacheName, type OperationOutcome } from './metrics.ts';
@@ -35,6 +36,8 @@ export interface Observability {
   readiness: Readiness;
   /** For `HorizonClientOptions.observer`. */
   upstreamObserver: UpstreamObserver;
+  /** For `HorizonClientOptions.onUnknownValue`: a warning once per (field, value), and a counter. */
+  onUnknownValue: (field: string, value: string) => void;
   /** For the per-request loaders. */
   loaderHooks: LoaderHooks;
   /** For the shared TTL caches. */
@@ -54,6 +57,7 @@ export function createObservability(options: ObservabilityOptions): Observabilit
     metrics,
     readiness,
     upstreamObserver: createUpstreamObserver({ metrics, logger, readiness }),
+    onUnknownValue: createUnknownValueReporter({ metrics, logger }),
     loaderHooks: {
       onBatch: (loader, size) => metrics.observeBatch(loader, size),
       onMemoLookup: (loader, hit) => metrics.cacheLookup(`loader:${loader}`, hit),

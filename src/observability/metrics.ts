@@ -42,6 +42,10 @@ export class Metrics {
   readonly #upstreamInFlight: Gauge<'route'>;
   readonly #batchSize: Histogram<'loader'>;
   readonly #cacheLookups: Counter<'cache' | 'result'>;
+  readonly #unknownEnumValues: Counter<'field' | 'value'>;
+  /** Field names come from our code, values from upstream: both capped all the same. */
+  readonly #unknownFields = new BoundedLabel(50, /^[a-z][a-z0-9_.]{0,99}$/, OTHER);
+  readonly #unknownValues = new BoundedLabel(50, /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, OTHER);
 
   constructor(options: MetricsOptions = {}) {
     const maxNames = options.maxOperationNames ?? 200;
@@ -86,6 +90,12 @@ export class Metrics {
       name: 'cache_lookups_total',
       help: 'Lookups in the shared TTL caches and the per-request loader memos, by result (hit or miss).',
       labelNames: ['cache', 'result'],
+      registers,
+    });
+    this.#unknownEnumValues = new Counter({
+      name: 'horizon_upstream_unknown_enum_values_total',
+      help: 'Upstream answers carrying an enum value the subgraph does not know (served as null), by field and value; values past the first 50 distinct ones, or not shaped like an enum value, count as "other".',
+      labelNames: ['field', 'value'],
       registers,
     });
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
@@ -144,6 +154,14 @@ export class Metrics {
   /** Counts one cache lookup. */
   cacheLookup(cache: CacheName, hit: boolean): void {
     this.#cacheLookups.inc({ cache, result: hit ? 'hit' : 'miss' });
+  }
+
+  /** Counts one upstream enum value the client did not know. */
+  countUnknownEnumValue(field: string, value: string): void {
+    this.#unknownEnumValues.inc({
+      field: this.#unknownFields.value(field),
+      value: this.#unknownValues.value(value),
+    });
   }
 
   /** The exposition text and its content type, for `GET /metrics`. */

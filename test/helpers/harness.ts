@@ -101,6 +101,7 @@ export function clientFor(
     appSecret?: string;
     resilience?: ResilienceOptions;
     observer?: UpstreamObserver;
+    onUnknownValue?: (field: string, value: string) => void;
   } = {},
 ): HorizonClient {
   return new HorizonClient({
@@ -110,6 +111,7 @@ export function clientFor(
     timeoutMs: options.timeoutMs,
     resilience: options.resilience ?? SINGLE_ATTEMPT,
     observer: options.observer,
+    onUnknownValue: options.onUnknownValue,
   });
 }
 
@@ -173,6 +175,7 @@ export async function subgraph(
     timeoutMs: options.timeoutMs,
     resilience: options.resilience,
     observer: observability.upstreamObserver,
+    onUnknownValue: observability.onUnknownValue,
   });
   const server = await startServer(
     {
