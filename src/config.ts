@@ -4,75 +4,326 @@ import type { AuthOptions } from './graphql/auth/jwt-verifier.ts';
 import type { QueryLimits } from './graphql/limits/query-limits.ts';
 import { RESILIENCE_DEFAULTS as RESILIENCE, type ResilienceOptions } from './horizon/index.ts';
 
-/** A whole number within `[min, max]`, `fallback` when unset (resilience settings; see the client). */
-const wholeNumber = (min: number, max: number, fallback: number) =>
-  z.coerce.number().int().min(min).max(max).default(fallback);
+/** Sections of the configuration reference, in the order they are printed. */
+export const CONFIG_GROUPS = [
+  'Meta Horizon S2S API',
+  'HTTP server',
+  'Callers and limits',
+  'Operations: logs, readiness, shutdown',
+  'Tracing (OpenTelemetry standard variables, read by its SDK; off unless one of the first three asks for traces)',
+] as const;
 
 /**
- * Configuration, parsed once from the environment. Every variable is documented in the README's
- * configuration table; an invalid value fails startup with a message naming the variable.
+ * What the configuration reference says about a variable. `scripts/config-reference.ts` prints
+ * `docs/configuration.md` and `.env.example` from these, so the reference cannot drift from the code.
  */
-const EnvSchema = z
+export interface VariableDoc {
+  group: (typeof CONFIG_GROUPS)[number];
+  description: string;
+  /** The default as shown, when the schema's own default (or "(unset)") would not say it well. */
+  shownDefault?: string;
+  /** Never echoed in an error message. */
+  secret?: boolean;
+}
+
+const documented = <T extends z.ZodType>(schema: T, doc: VariableDoc): T => schema.meta({ ...doc });
+
+const [HORIZON, SERVER, CALLERS, OPERATIONS, TRACING] = CONFIG_GROUPS;
+
+/** A whole number within `[min, max]`, `fallback` when unset; every failure says the same thing. */
+const wholeNumber = (min: number, max: number, fallback: number) => {
+  const error = `must be a whole number ${min}–${max}`;
+  return z.coerce.number({ error }).int({ error }).min(min, { error }).max(max, { error }).default(fallback);
+};
+const flag = () => z.enum(['true', 'false'], { error: 'must be true or false' });
+const httpUrl = () =>
+  z.url({ protocol: /^https?$/, error: 'must be an http(s) URL, e.g. https://host:port' });
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/**
+ * Configuration, parsed once from the environment. Every variable carries its documentation
+ * (`VariableDoc`); an invalid value fails startup with one line per variable naming it, what it
+ * must be, and (secrets aside) the value it got.
+ */
+export const EnvSchema = z
   .object({
-    HORIZON_APP_ID: z
-      .string()
-      .regex(/^\d{1,20}$/, 'must be the numeric app id from the developer dashboard')
-      .optional(),
-    HORIZON_APP_SECRET: z.string().min(1, 'must not be empty').optional(),
-    HORIZON_APP_SECRET_FILE: z.string().min(1).optional(),
-    AUTH_JWT_SECRET: z.string().min(32, 'must be at least 32 characters (HS256 key)').optional(),
-    AUTH_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
-    AUTH_ISSUER: z.string().min(1).optional(),
-    AUTH_AUDIENCE: z.string().min(1).optional(),
-    AUTH_DISABLED: z.enum(['true', 'false']).optional(),
-    NODE_ENV: z.string().optional(),
-    GRAPHQL_INTROSPECTION: z.enum(['true', 'false']).optional(),
-    FEDERATION_SECURITY_DIRECTIVES: z.enum(['true', 'false']).default('true'),
-    MAX_UPSTREAM_COST: z.coerce.number().int().min(1).max(100_000).default(250),
-    MAX_QUERY_DEPTH: z.coerce.number().int().min(10).max(100).default(15),
-    MAX_ALIASES: z.coerce.number().int().min(1).max(1000).default(30),
-    MAX_QUERY_TOKENS: z.coerce.number().int().min(100).max(100_000).default(3000),
-    MAX_DIRECTIVES: z.coerce.number().int().min(1).max(1000).default(30),
-    HORIZON_GRAPH_URL: z.url({ protocol: /^https?$/ }).default('https://graph.oculus.com'),
-    PORT: z.coerce.number().int().min(0).max(65535).default(4001),
-    HOST: z.string().min(1).default('0.0.0.0'),
-    CACHE_TTL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
-    HORIZON_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1024).default(256),
-    HORIZON_TIMEOUT_MS: z.coerce.number().int().min(1).max(120_000).default(2_000),
-    HORIZON_BATCH_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(128),
-    HORIZON_RETRY_MAX_ATTEMPTS: wholeNumber(1, 10, RESILIENCE.retry.maxAttempts),
-    HORIZON_RETRY_BUDGET_MS: wholeNumber(0, 120_000, RESILIENCE.retry.budgetMs),
-    HORIZON_RETRY_BASE_DELAY_MS: wholeNumber(0, 60_000, RESILIENCE.retry.baseDelayMs),
-    HORIZON_BREAKER_THRESHOLD: wholeNumber(1, 10_000, RESILIENCE.breaker.threshold),
-    HORIZON_BREAKER_COOLDOWN_MS: wholeNumber(1, 3_600_000, RESILIENCE.breaker.cooldownMs),
-    HORIZON_MAX_CONCURRENT_CALLS: wholeNumber(1, 10_000, RESILIENCE.bulkhead.maxConcurrent),
-    HORIZON_MAX_QUEUED_CALLS: wholeNumber(0, 1_000_000, RESILIENCE.bulkhead.maxQueued),
-    ROUTER_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    LOG_PRETTY: z.enum(['true', 'false']).default('false'),
-    READINESS_UPSTREAM_GRACE_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
-    SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
-    SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(0),
-    EMULATOR_LATENCY_MS: z.coerce.number().int().min(0).max(600_000).default(0),
+    HORIZON_APP_ID: documented(
+      z
+        .string()
+        .regex(/^\d{1,20}$/, 'must be the numeric app id from the developer dashboard')
+        .optional(),
+      {
+        group: HORIZON,
+        description:
+          'Numeric app id. With it and the secret both unset, `npm start` serves DEMO data from the embedded emulator.',
+      },
+    ),
+    HORIZON_APP_SECRET: documented(z.string().min(1, 'must not be empty').optional(), {
+      group: HORIZON,
+      description:
+        'App secret; set together with HORIZON_APP_ID. Sent only in the Authorization header, never logged.',
+      secret: true,
+    }),
+    HORIZON_APP_SECRET_FILE: documented(z.string().min(1).optional(), {
+      group: HORIZON,
+      description:
+        'File holding the secret (Kubernetes/Docker secrets), instead of HORIZON_APP_SECRET (not both).',
+    }),
+    HORIZON_GRAPH_URL: documented(httpUrl().default('https://graph.oculus.com'), {
+      group: HORIZON,
+      description: 'Base URL of the API (e.g. a separately started `npm run emulator`).',
+    }),
+    HORIZON_MAX_CONNECTIONS: documented(wholeNumber(1, 1024, 256), {
+      group: HORIZON,
+      description: 'Connection cap of the upstream keep-alive pool.',
+    }),
+    HORIZON_TIMEOUT_MS: documented(wholeNumber(1, 120_000, 2_000), {
+      group: HORIZON,
+      description: 'Upstream timeout per attempt for the headers, and again for the body.',
+    }),
+    HORIZON_BATCH_CONCURRENCY: documented(wholeNumber(1, 256, 128), {
+      group: HORIZON,
+      description: 'Upstream calls of one request in flight at once.',
+    }),
+    HORIZON_RETRY_MAX_ATTEMPTS: documented(wholeNumber(1, 10, RESILIENCE.retry.maxAttempts), {
+      group: HORIZON,
+      description: 'Attempts of a call that is safe to repeat, the first included (1 = no retries).',
+    }),
+    HORIZON_RETRY_BUDGET_MS: documented(wholeNumber(0, 120_000, RESILIENCE.retry.budgetMs), {
+      group: HORIZON,
+      description: "No retry starts after this many ms from the call's start.",
+    }),
+    HORIZON_RETRY_BASE_DELAY_MS: documented(wholeNumber(0, 60_000, RESILIENCE.retry.baseDelayMs), {
+      group: HORIZON,
+      description: 'Bound of the first full-jitter backoff, doubled for each later one.',
+    }),
+    HORIZON_BREAKER_THRESHOLD: documented(wholeNumber(1, 10_000, RESILIENCE.breaker.threshold), {
+      group: HORIZON,
+      description: "Consecutive transient failures that open a route family's circuit breaker.",
+    }),
+    HORIZON_BREAKER_COOLDOWN_MS: documented(wholeNumber(1, 3_600_000, RESILIENCE.breaker.cooldownMs), {
+      group: HORIZON,
+      description: 'How long an open breaker fails fast before letting a trial call through.',
+    }),
+    HORIZON_MAX_CONCURRENT_CALLS: documented(wholeNumber(1, 10_000, RESILIENCE.bulkhead.maxConcurrent), {
+      group: HORIZON,
+      description: 'Bulkhead: upstream attempts on the wire at once, for the whole app.',
+    }),
+    HORIZON_MAX_QUEUED_CALLS: documented(wholeNumber(0, 1_000_000, RESILIENCE.bulkhead.maxQueued), {
+      group: HORIZON,
+      description: 'Bulkhead: calls waiting for a slot before new ones are refused (`RATE_LIMITED`).',
+    }),
+    CACHE_TTL_SECONDS: documented(wholeNumber(0, 86_400, 60), {
+      group: HORIZON,
+      description: 'Cross-request cache of achievement definitions, leaderboards and the catalog (0 = off).',
+    }),
+    PORT: documented(wholeNumber(0, 65535, 4001), {
+      group: SERVER,
+      description: 'HTTP port (0 = any free port).',
+    }),
+    HOST: documented(z.string().min(1).default('0.0.0.0'), {
+      group: SERVER,
+      description: 'Interface to listen on (`127.0.0.1`: this machine only).',
+    }),
+    ROUTER_SECRET: documented(z.string().min(16, 'must be at least 16 characters').optional(), {
+      group: SERVER,
+      description:
+        'When set (16+ characters), only requests carrying it in `router-authorization` reach /graphql.',
+      secret: true,
+    }),
+    AUTH_JWT_SECRET: documented(z.string().min(32, 'must be at least 32 characters (HS256 key)').optional(), {
+      group: CALLERS,
+      description: 'HS256 key (32+ characters) verifying the JWT the gateway forwards.',
+      secret: true,
+    }),
+    AUTH_JWKS_URL: documented(httpUrl().optional(), {
+      group: CALLERS,
+      description: 'JWKS URL for RS256/ES256 JWTs, instead of AUTH_JWT_SECRET (not both).',
+    }),
+    AUTH_ISSUER: documented(z.string().min(1).optional(), {
+      group: CALLERS,
+      description: "Required `iss` of callers' JWTs, when set.",
+    }),
+    AUTH_AUDIENCE: documented(z.string().min(1).optional(), {
+      group: CALLERS,
+      description: "Required `aud` of callers' JWTs, when set.",
+    }),
+    AUTH_DISABLED: documented(flag().optional(), {
+      group: CALLERS,
+      description:
+        '`true` accepts every caller. Needed with real credentials and no key; unset with the embedded emulator means disabled.',
+    }),
+    NODE_ENV: documented(z.string().optional(), {
+      group: CALLERS,
+      description: '`production` turns introspection off by default.',
+    }),
+    GRAPHQL_INTROSPECTION: documented(flag().optional(), {
+      group: CALLERS,
+      description: '`true`/`false`: introspection and the landing page.',
+      shownDefault: 'on unless production',
+    }),
+    FEDERATION_SECURITY_DIRECTIVES: documented(flag().default('false'), {
+      group: CALLERS,
+      description:
+        '`true` serves @requiresScopes/@authenticated in the SDL, for a router that enforces them (a GraphOS plan); `@apollo/gateway` refuses them. The subgraph enforces scopes either way.',
+    }),
+    MAX_UPSTREAM_COST: documented(wholeNumber(1, 100_000, 250), {
+      group: CALLERS,
+      description: 'Most upstream calls an operation may be estimated to cause.',
+    }),
+    MAX_QUERY_DEPTH: documented(wholeNumber(10, 100, 15), {
+      group: CALLERS,
+      description: 'Deepest selection.',
+    }),
+    MAX_ALIASES: documented(wholeNumber(1, 1000, 30), {
+      group: CALLERS,
+      description: 'Most aliases in an operation.',
+    }),
+    MAX_QUERY_TOKENS: documented(wholeNumber(100, 100_000, 3000), {
+      group: CALLERS,
+      description: 'Most tokens in a document.',
+    }),
+    MAX_DIRECTIVES: documented(wholeNumber(1, 1000, 30), {
+      group: CALLERS,
+      description: 'Most directives in an operation.',
+    }),
+    LOG_LEVEL: documented(
+      z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+      {
+        group: OPERATIONS,
+        description: 'fatal, error, warn, info, debug, trace or silent.',
+      },
+    ),
+    LOG_PRETTY: documented(flag().default('false'), {
+      group: OPERATIONS,
+      description:
+        '`true`: human-readable lines when stdout is a terminal (pino-pretty, a dev dependency); JSON otherwise.',
+    }),
+    READINESS_UPSTREAM_GRACE_MS: documented(wholeNumber(0, 3_600_000, 30_000), {
+      group: OPERATIONS,
+      description:
+        '/readyz turns not ready once the upstream has been unreachable (no answer, 502/503/504) this long; 0 = ignore the upstream.',
+    }),
+    SHUTDOWN_DELAY_MS: documented(wholeNumber(0, 600_000, 0), {
+      group: OPERATIONS,
+      description:
+        'After SIGTERM, /readyz says draining and serving goes on this long before the server stops accepting (~5000 behind a load balancer).',
+    }),
+    SHUTDOWN_TIMEOUT_MS: documented(wholeNumber(0, 600_000, 10_000), {
+      group: OPERATIONS,
+      description: 'Then in-flight requests get this long to finish before their connections are cut.',
+    }),
+    EMULATOR_LATENCY_MS: documented(wholeNumber(0, 600_000, 0), {
+      group: OPERATIONS,
+      description: 'Demo/test only: delay the embedded emulator adds to every response.',
+    }),
+    // Read by OpenTelemetry's SDK (src/observability), not by loadConfig: listed for the reference.
+    OTEL_TRACES_EXPORTER: documented(z.string().optional(), {
+      group: TRACING,
+      description: 'otlp, console or zipkin (comma-separated); `none` = off.',
+      shownDefault: '(unset = off)',
+    }),
+    OTEL_EXPORTER_OTLP_ENDPOINT: documented(z.string().optional(), {
+      group: TRACING,
+      description: 'Collector base URL, e.g. http://otel-collector:4318; setting it turns traces on (OTLP).',
+    }),
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: documented(z.string().optional(), {
+      group: TRACING,
+      description: 'Full traces URL, e.g. http://otel-collector:4318/v1/traces; turns traces on too.',
+    }),
+    OTEL_EXPORTER_OTLP_PROTOCOL: documented(z.string().optional(), {
+      group: TRACING,
+      description: 'http/protobuf, http/json or grpc.',
+      shownDefault: 'http/protobuf',
+    }),
+    OTEL_EXPORTER_OTLP_HEADERS: documented(z.string().optional(), {
+      group: TRACING,
+      description: 'Headers for the collector, e.g. `authorization=Bearer abc`.',
+      secret: true,
+    }),
+    OTEL_SERVICE_NAME: documented(z.string().optional(), {
+      group: TRACING,
+      description: '`service.name` of the spans.',
+      shownDefault: 'horizon-player-state-subgraph',
+    }),
+    OTEL_RESOURCE_ATTRIBUTES: documented(z.string().optional(), {
+      group: TRACING,
+      description: 'e.g. `deployment.environment=prod,service.version=1.4.0`.',
+    }),
+    OTEL_TRACES_SAMPLER: documented(z.string().optional(), {
+      group: TRACING,
+      description:
+        "e.g. parentbased_traceidratio: follows the gateway's decision, samples new traces by ratio.",
+      shownDefault: 'parentbased_always_on',
+    }),
+    OTEL_TRACES_SAMPLER_ARG: documented(z.string().optional(), {
+      group: TRACING,
+      description: 'e.g. 0.1 for 10 % of new traces.',
+    }),
+    OTEL_PROPAGATORS: documented(z.string().optional(), {
+      group: TRACING,
+      description: 'W3C traceparent/tracestate/baggage from the gateway.',
+      shownDefault: 'tracecontext,baggage',
+    }),
+    OTEL_SDK_DISABLED: documented(z.string().optional(), {
+      group: TRACING,
+      description: '`true` turns tracing off whatever else is set.',
+      shownDefault: 'false',
+    }),
   })
-  .refine((env) => !(env.HORIZON_APP_SECRET && env.HORIZON_APP_SECRET_FILE), {
-    message: 'set HORIZON_APP_SECRET or HORIZON_APP_SECRET_FILE, not both',
-    path: ['HORIZON_APP_SECRET_FILE'],
-  })
-  .refine((env) => !(env.AUTH_JWT_SECRET && env.AUTH_JWKS_URL), {
-    message: 'set AUTH_JWT_SECRET (HS256) or AUTH_JWKS_URL (RS256/ES256), not both',
-    path: ['AUTH_JWKS_URL'],
-  })
-  .refine(
-    (env) =>
-      (env.HORIZON_APP_ID === undefined) ===
-      ((env.HORIZON_APP_SECRET ?? env.HORIZON_APP_SECRET_FILE) === undefined),
-    {
-      message:
-        'HORIZON_APP_ID and HORIZON_APP_SECRET (or HORIZON_APP_SECRET_FILE) must be set together (leave both unset to run against the embedded emulator)',
-      path: ['HORIZON_APP_ID'],
-    },
-  );
+  .superRefine((env, ctx) => {
+    const secret = env.HORIZON_APP_SECRET ?? env.HORIZON_APP_SECRET_FILE;
+    if (env.HORIZON_APP_SECRET && env.HORIZON_APP_SECRET_FILE) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['HORIZON_APP_SECRET_FILE'],
+        message: 'cannot be set together with HORIZON_APP_SECRET (not both): keep one of them',
+      });
+    }
+    if (env.HORIZON_APP_ID !== undefined && secret === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['HORIZON_APP_SECRET'],
+        message:
+          'must be set (or HORIZON_APP_SECRET_FILE) because HORIZON_APP_ID is; unset both to run against the embedded emulator',
+      });
+    }
+    if (env.HORIZON_APP_ID === undefined && secret !== undefined) {
+      const given = env.HORIZON_APP_SECRET ? 'HORIZON_APP_SECRET' : 'HORIZON_APP_SECRET_FILE';
+      ctx.addIssue({
+        code: 'custom',
+        path: ['HORIZON_APP_ID'],
+        message: `must be set because ${given} is; unset both to run against the embedded emulator`,
+      });
+    }
+    if (env.AUTH_JWT_SECRET && env.AUTH_JWKS_URL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['AUTH_JWKS_URL'],
+        message:
+          'cannot be set together with AUTH_JWT_SECRET: use AUTH_JWT_SECRET (HS256) or AUTH_JWKS_URL (RS256/ES256), not both',
+      });
+    }
+  });
+
+/** A documented variable of the configuration: name, schema and documentation. */
+export interface DocumentedVariable extends VariableDoc {
+  name: string;
+  /** The default as the reference shows it. */
+  default: string;
+}
+
+/** Every variable the subgraph reads, in the reference's order, with its documentation. */
+export function configVariables(): DocumentedVariable[] {
+  return Object.entries(EnvSchema.shape).map(([name, schema]) => {
+    const doc = schema.meta() as VariableDoc | undefined;
+    if (!doc?.description) throw new Error(`config: ${name} has no documentation (wrap it in documented())`);
+    const parsedDefault = schema.safeParse(undefined);
+    const fallback =
+      parsedDefault.success && parsedDefault.data !== undefined ? String(parsedDefault.data) : '(unset)';
+    return { ...doc, name, default: doc.shownDefault ?? fallback };
+  });
+}
 
 /** The subgraph's settings. */
 export interface Config {
@@ -125,10 +376,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = EnvSchema.safeParse(present);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map(
-      (issue) => `  ${issue.path.join('.') || '(env)'}: ${issue.message}`,
-    );
-    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+    throw invalid(...parsed.error.issues.map((issue) => describeIssue(issue, present)));
   }
   const e = parsed.data;
   const appSecret =
@@ -179,8 +427,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 function authConfig(e: z.infer<typeof EnvSchema>): Config['auth'] {
   if (e.AUTH_JWT_SECRET || e.AUTH_JWKS_URL) {
     if (e.AUTH_DISABLED === 'true') {
-      throw new ConfigError(
-        'Invalid configuration:\n  AUTH_DISABLED: cannot be true while AUTH_JWT_SECRET or AUTH_JWKS_URL is set',
+      throw invalid(
+        'AUTH_DISABLED cannot be true while AUTH_JWT_SECRET or AUTH_JWKS_URL is set: unset one of them',
       );
     }
     return {
@@ -195,8 +443,8 @@ function authConfig(e: z.infer<typeof EnvSchema>): Config['auth'] {
   }
   const emulator = e.HORIZON_APP_ID === undefined;
   if (e.AUTH_DISABLED === 'true' || (emulator && e.AUTH_DISABLED !== 'false')) return { mode: 'disabled' };
-  throw new ConfigError(
-    'Invalid configuration:\n  AUTH_JWT_SECRET: mutations change player state and money, so callers must be authenticated. ' +
+  throw invalid(
+    'AUTH_JWT_SECRET is needed: mutations change player state and money, so callers must be authenticated. ' +
       'Set AUTH_JWT_SECRET (HS256 shared key) or AUTH_JWKS_URL (RS256/ES256 keys) to verify the JWT the gateway forwards, ' +
       'or AUTH_DISABLED=true to accept every caller (only behind a gateway that enforces @requiresScopes).',
   );
@@ -208,10 +456,28 @@ function readSecretFile(path: string): string {
   try {
     content = readFileSync(path, 'utf8').trim();
   } catch (error) {
-    throw new ConfigError(
-      `Invalid configuration:\n  HORIZON_APP_SECRET_FILE: cannot read ${path} (${(error as NodeJS.ErrnoException).code})`,
+    throw invalid(
+      `HORIZON_APP_SECRET_FILE cannot be read: ${path} (${(error as NodeJS.ErrnoException).code})`,
     );
   }
-  if (!content) throw new ConfigError(`Invalid configuration:\n  HORIZON_APP_SECRET_FILE: ${path} is empty`);
+  if (!content) throw invalid(`HORIZON_APP_SECRET_FILE names an empty file: ${path}`);
   return content;
+}
+
+/** A `ConfigError` listing one line per problem. */
+function invalid(...lines: string[]): ConfigError {
+  return new ConfigError(`Invalid configuration:\n${lines.map((line) => `  ${line}`).join('\n')}`);
+}
+
+/** `PORT must be a whole number 0–65535 (got "abc")`; a secret's value is never echoed. */
+function describeIssue(issue: z.core.$ZodIssue, env: Record<string, string | undefined>): string {
+  const name = String(issue.path[0] ?? '(environment)');
+  const raw = env[name];
+  const schema = EnvSchema.shape[name as keyof typeof EnvSchema.shape] as z.ZodType | undefined;
+  const secret = (schema?.meta() as VariableDoc | undefined)?.secret;
+  const got =
+    raw === undefined || secret || issue.code === 'custom'
+      ? ''
+      : ` (got "${raw.length > 60 ? `${raw.slice(0, 60)}…` : raw}")`;
+  return `${name} ${issue.message}${got}`;
 }

@@ -30,9 +30,31 @@ describe('configuration', () => {
     expect(config).toMatchObject({ port: 5000, cacheTtlMs: 0, timeoutMs: 2500 });
   });
 
-  it('refuses one credential without the other, naming the variable', () => {
+  it('refuses one credential without the other, naming the missing variable', () => {
     expect(() => loadConfig({ HORIZON_APP_ID: '123' })).toThrow(ConfigError);
-    expect(() => loadConfig({ HORIZON_APP_SECRET: 'x' })).toThrow(/HORIZON_APP_ID/);
+    expect(() => loadConfig({ HORIZON_APP_ID: '123' })).toThrow(
+      /HORIZON_APP_SECRET must be set \(or HORIZON_APP_SECRET_FILE\) because HORIZON_APP_ID is/,
+    );
+    expect(() => loadConfig({ HORIZON_APP_SECRET: 'x' })).toThrow(
+      /HORIZON_APP_ID must be set because HORIZON_APP_SECRET is/,
+    );
+  });
+
+  it('says what a variable must be and what it got', () => {
+    expect(() => loadConfig({ PORT: 'abc' })).toThrow('PORT must be a whole number 0–65535 (got "abc")');
+    expect(() => loadConfig({ PORT: '70000' })).toThrow('PORT must be a whole number 0–65535 (got "70000")');
+    expect(() => loadConfig({ HORIZON_GRAPH_URL: 'ftp://x' })).toThrow(
+      /HORIZON_GRAPH_URL must be an http\(s\) URL.*\(got "ftp:\/\/x"\)/,
+    );
+    expect(() => loadConfig({ LOG_PRETTY: 'yes' })).toThrow('LOG_PRETTY must be true or false (got "yes")');
+    expect(() => loadConfig({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL must be one of fatal, error/);
+    expect(() => loadConfig({ ROUTER_SECRET: 'short-secret' })).toThrow(/ROUTER_SECRET must be at least 16/);
+    expect(() => loadConfig({ ROUTER_SECRET: 'short-secret' })).not.toThrow(/short-secret/);
+  });
+
+  it('serves the SDL without the security directives unless asked', () => {
+    expect(loadConfig({}).securityDirectives).toBe(false);
+    expect(loadConfig({ FEDERATION_SECURITY_DIRECTIVES: 'true' }).securityDirectives).toBe(true);
   });
 
   it('names each invalid variable and never echoes the secret', () => {
@@ -140,7 +162,7 @@ describe('access control and secrets configuration', () => {
     expect(config.credentials).toEqual({ appId: '123', appSecret: 'file-secret-value' });
     expect(() =>
       loadConfig({ HORIZON_APP_ID: '123', HORIZON_APP_SECRET_FILE: join(dir, 'missing') }),
-    ).toThrow(/HORIZON_APP_SECRET_FILE: cannot read/);
+    ).toThrow(/HORIZON_APP_SECRET_FILE cannot be read/);
     expect(() => loadConfig({ ...real, HORIZON_APP_SECRET_FILE: file })).toThrow(/not both/);
   });
 
