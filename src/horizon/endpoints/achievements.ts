@@ -106,7 +106,7 @@ export async function getAchievementDefinitions(
     retry: 'safe',
   });
   return rows.flatMap((row) => {
-    const definition = toDefinition(row, client);
+    const definition = toDefinition(row, client, 'achievement_definition');
     return definition ? [definition] : [];
   });
 }
@@ -154,7 +154,11 @@ export async function getUserAchievements(
     retry: 'safe',
   });
   return rows.flatMap((row) => {
-    const definition = toDefinition(read.object(row, 'definition') ?? {}, client);
+    const definition = toDefinition(
+      read.object(row, 'definition') ?? {},
+      client,
+      'achievement_progress.definition',
+    );
     const apiName = definition?.apiName ?? read.string(row, 'api_name');
     if (!apiName) return [];
     return [
@@ -222,9 +226,11 @@ export async function removeAllAchievements(
   return read.success(body);
 }
 
+/** `where` names the row in reports of unknown enum values, e.g. `achievement_definition`. */
 function toDefinition(
   row: Record<string, unknown>,
   client: HorizonTransport,
+  where: string,
 ): AchievementDefinition | undefined {
   const apiName = read.string(row, 'api_name');
   if (!apiName) return undefined;
@@ -235,7 +241,7 @@ function toDefinition(
       row,
       'achievement_type',
       ACHIEVEMENT_TYPES,
-      'achievement_definition.achievement_type',
+      `${where}.achievement_type`,
       client,
       // The old docs used lowercase type names.
       { normalise: (value) => value.toUpperCase() },
@@ -244,7 +250,7 @@ function toDefinition(
       row,
       'achievement_write_policy',
       ACHIEVEMENT_WRITE_POLICIES,
-      'achievement_definition.achievement_write_policy',
+      `${where}.achievement_write_policy`,
       client,
     ),
     target: read.int64(row, 'target'),
