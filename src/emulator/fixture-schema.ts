@@ -5,7 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { INT64_MAX, INT64_MIN, parseJson } from './json-int64.ts';
+import { toInt64 } from '../shared/int64.ts';
+import { parseJson } from './json-int64.ts';
 
 const numericId = z.string().regex(/^\d+$/, 'must be a numeric string');
 
@@ -13,12 +14,8 @@ const numericId = z.string().regex(/^\d+$/, 'must be a numeric string');
 const int64 = z
   .union([z.bigint(), z.number(), z.string()], { error: 'must be an integer or a decimal string' })
   .transform((value, ctx) => {
-    const ok =
-      typeof value === 'bigint' ||
-      (typeof value === 'number' && Number.isSafeInteger(value)) ||
-      (typeof value === 'string' && /^-?\d+$/.test(value));
-    const parsed = ok ? BigInt(value) : undefined;
-    if (parsed === undefined || parsed < INT64_MIN || parsed > INT64_MAX) {
+    const parsed = toInt64(value);
+    if (parsed === undefined) {
       ctx.issues.push({
         code: 'custom',
         input: value,

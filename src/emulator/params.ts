@@ -2,8 +2,9 @@
  * Typed access to a request's parameters (query string merged with the body), raising the Graph
  * code-100 errors the API answers with for a missing or malformed value.
  */
+import { parseInt64 } from '../shared/int64.ts';
 import { invalidParam, missingParam } from './graph-errors.ts';
-import { INT64_MAX, INT64_MIN, parseJson } from './json-int64.ts';
+import { parseJson } from './json-int64.ts';
 
 /** A request's parameters by name; the body wins over the query string for the same name. */
 export class Params {
@@ -54,8 +55,8 @@ export class Params {
   int64(name: string): bigint | undefined {
     const value = this.get(name);
     if (value === undefined) return undefined;
-    const parsed = /^-?\d+$/.test(value) ? BigInt(value) : undefined;
-    if (parsed === undefined || parsed < INT64_MIN || parsed > INT64_MAX) {
+    const parsed = parseInt64(value);
+    if (parsed === undefined) {
       throw invalidParam(`Param ${name} must be a 64-bit integer`);
     }
     return parsed;

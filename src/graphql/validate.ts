@@ -1,3 +1,4 @@
+import { parseInt64 } from '../shared/int64.ts';
 import { badUserInput } from './errors.ts';
 
 // Argument validation, done before any upstream call. Messages say what is wrong and what is
@@ -6,7 +7,6 @@ import { badUserInput } from './errors.ts';
 const ID = /^\d{1,20}$/;
 const API_NAME = /^[A-Za-z0-9_.-]{1,100}$/;
 const SKU = /^[A-Za-z0-9_.:-]{1,200}$/;
-const INT64_MAX = 2n ** 63n - 1n;
 
 /** A Horizon id: a decimal string of 1 to 20 digits. */
 export function checkId(value: string, argument: string): string {
@@ -31,7 +31,8 @@ export function checkSku(value: string, argument: string): string {
 
 /** A count to add: a positive int64. */
 export function checkPositiveInt64(value: string, argument: string): string {
-  if (BigInt(value) <= 0n || BigInt(value) > INT64_MAX)
+  const count = parseInt64(value);
+  if (count === undefined || count <= 0n)
     throw badUserInput(`${argument} must be a positive integer`, argument);
   return value;
 }

@@ -3,11 +3,11 @@
  * per-user reset. Progress is additive for COUNT, bits OR-merge and never clear for BITFIELD, and
  * `just_unlocked` is true only on the call that unlocked.
  */
+import { INT64_MAX } from '../../shared/int64.ts';
 import { ROUTES } from '../../shared/routes.ts';
 import { nowSeconds, pathUser, type RequestContext } from '../context.ts';
 import { compileProjection, nested, own, type NodeType } from '../fields.ts';
 import { invalidParam, invalidUserParam, missingParam, permissionDenied } from '../graph-errors.ts';
-import { INT64_MAX } from '../json-int64.ts';
 import { takePage } from '../paging.ts';
 import type { Endpoint } from '../router.ts';
 import type { DefinitionRecord, ProgressRecord } from '../state.ts';
