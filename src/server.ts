@@ -11,12 +11,13 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import type { GraphQLFormattedError } from 'graphql';
-import type { HorizonClient } from './horizon/index.ts';
+import { HorizonApiError, type HorizonClient } from './horizon/index.ts';
 import { uncheckedCaller, type CallerResolver } from './graphql/auth/jwt-verifier.ts';
 import { createContext, type ContextDependencies, type GraphQLContext } from './graphql/context.ts';
 import { DEFAULT_LIMITS, queryLimits, type QueryLimits } from './graphql/limits/query-limits.ts';
 import { InMemoryIdempotencyStore, type IdempotencyStore } from './graphql/mutations/idempotency-store.ts';
-import { SharedCaches } from './graphql/loaders/shared-caches.ts';
+import { createSharedLists } from './graphql/data/index.ts';
+import { upstreamFailure } from './graphql/errors.ts';
 import { buildSchema } from './graphql/schema.ts';
 import type { Logger } from './logger.ts';
 import {
@@ -85,10 +86,12 @@ export async function startServer(
   const observability = options.observability ?? createObservability({ logger });
   const { readiness, metrics } = observability;
   metrics.trackCircuits(() => horizon.circuitStates());
-  const caches = new SharedCaches(options.cacheTtlMs, observability.cacheHooks);
+  const lists = createSharedLists(options.cacheTtlMs, observability.cacheHooks);
+  const limitSettings = options.limits ?? DEFAULT_LIMITS;
   const contextDeps: ContextDependencies = {
     horizon,
-    caches,
+    lists,
+    maxUpstreamCalls: limitSettings.maxUpstreamCost,
     logger,
     batchConcurrency: options.batchConcurrency,
     resolveCaller: options.resolveCaller ?? uncheckedCaller,
@@ -100,7 +103,7 @@ export async function startServer(
   app.use(requestId);
   const httpServer = createHttpServer(app);
 
-  const limits = queryLimits(options.limits ?? DEFAULT_LIMITS);
+  const limits = queryLimits(limitSettings, () => ({ leaderboards: lists.leaderboards.size() }));
   const introspection = options.introspection ?? true;
   const apollo = new ApolloServer<GraphQLContext>({
     schema: buildSchema({ securityDirectives: options.securityDirectives }),
@@ -181,8 +184,9 @@ export async function startServer(
 }
 
 /**
- * Last line of defense for what leaves in `errors`: unexpected errors are masked (and logged),
- * and every message is scrubbed of credentials.
+ * Last line of defense for what leaves in `errors`: an upstream failure that reached this far
+ * unmapped still gets its code (never masked as internal), unexpected errors are masked (and
+ * logged), and every message is scrubbed of credentials.
  */
 function formatError(
   formatted: GraphQLFormattedError,
@@ -190,8 +194,16 @@ function formatError(
   horizon: HorizonClient,
   logger: Logger,
 ): GraphQLFormattedError {
+  const original = unwrapResolverError(error);
+  if (original instanceof HorizonApiError) {
+    const { extensions } = upstreamFailure(original);
+    return {
+      ...formatted,
+      message: horizon.redact(original.message),
+      extensions: { ...formatted.extensions, ...extensions },
+    };
+  }
   if (formatted.extensions?.code === 'INTERNAL_SERVER_ERROR') {
-    const original = unwrapResolverError(error);
     logger.error(
       { err: horizon.redact(String((original as Error)?.stack ?? original)) },
       'unexpected resolver error',

@@ -1,19 +1,14 @@
-import type { HorizonClient } from '../horizon/index.ts';
 import type { Logger } from '../logger.ts';
 import type { Caller } from './auth/caller.ts';
 import type { CallerResolver } from './auth/jwt-verifier.ts';
+import { DataSources, type DataSourceDependencies } from './data/index.ts';
+import { OperationBudget } from './limits/operation-budget.ts';
 import type { IdempotencyStore } from './mutations/idempotency-store.ts';
-import { createRequestLoaders, type LoaderHooks, type RequestLoaders } from './loaders/request-loaders.ts';
-import type { SharedCaches } from './loaders/shared-caches.ts';
 
 /** Everything a resolver may use. Created once per GraphQL request. */
 export interface GraphQLContext {
-  /** The Horizon client (shared by all requests; it holds the connection pool). */
-  horizon: HorizonClient;
-  /** Per-request batching and deduplication. */
-  loaders: RequestLoaders;
-  /** Cross-request TTL caches for definitions, leaderboards and the catalog. */
-  caches: SharedCaches;
+  /** The operation's data sources, one per domain; the only way to upstream data. */
+  data: DataSources;
   /** The player's user access token from `x-horizon-user-token`, for FRIENDS/VIEWER views. */
   userToken?: string;
   /** Who is calling (from the forwarded JWT), for scope checks and audit lines. */
@@ -24,16 +19,13 @@ export interface GraphQLContext {
   logger: Logger;
 }
 
-/** What lives as long as the server: the client, caches, batching settings, auth and stores. */
-export interface ContextDependencies {
-  horizon: HorizonClient;
-  caches: SharedCaches;
-  batchConcurrency: number;
+/** What lives as long as the server: the client, shared lists, limits, auth and stores. */
+export interface ContextDependencies extends DataSourceDependencies {
   resolveCaller: CallerResolver;
   idempotency: IdempotencyStore;
   logger: Logger;
-  /** Metrics callbacks of the per-request loaders (batch sizes, memo hits). */
-  loaderHooks?: LoaderHooks;
+  /** Most upstream calls one operation may make (`MAX_UPSTREAM_COST`), enforced call by call. */
+  maxUpstreamCalls: number;
 }
 
 /** Header the gateway forwards with the player's user access token. */
@@ -48,9 +40,7 @@ export async function createContext(
     return (Array.isArray(raw) ? raw[0] : raw)?.trim() || undefined;
   };
   return {
-    horizon: deps.horizon,
-    caches: deps.caches,
-    loaders: createRequestLoaders(deps.horizon, deps.batchConcurrency, deps.loaderHooks),
+    data: new DataSources(deps, new OperationBudget(deps.maxUpstreamCalls)),
     userToken: first(USER_TOKEN_HEADER),
     caller: await deps.resolveCaller(first('authorization')),
     idempotency: deps.idempotency,

@@ -10,7 +10,8 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'RATE_LIMITED'
   | 'UPSTREAM_ERROR'
-  | 'UPSTREAM_UNAVAILABLE';
+  | 'UPSTREAM_UNAVAILABLE'
+  | 'QUERY_TOO_EXPENSIVE';
 
 /** Our own argument validation failed; no upstream call was made. */
 export function badUserInput(message: string, argument?: string): GraphQLError {
@@ -22,6 +23,16 @@ export function notFound(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'NOT_FOUND', retryable: false } });
 }
 
+/**
+ * The operation would cost (or has cost) more upstream calls than `MAX_UPSTREAM_COST` allows.
+ * `extensions` adds the numbers (limit, estimate) and, for a refusal before execution, the HTTP status.
+ */
+export function queryTooExpensive(message: string, extensions: Record<string, unknown>): GraphQLError {
+  return new GraphQLError(message, {
+    extensions: { code: 'QUERY_TOO_EXPENSIVE', retryable: false, ...extensions },
+  });
+}
+
 /** The `extensions.code` an upstream failure maps to. */
 export function codeFor(error: HorizonApiError): ErrorCode {
   if (error.kind === 'timeout' || error.kind === 'network' || error.kind === 'circuit_open') {
@@ -31,46 +42,47 @@ export function codeFor(error: HorizonApiError): ErrorCode {
   if (error.kind === 'overloaded') return 'RATE_LIMITED';
   if (error.isRateLimited) return 'RATE_LIMITED';
   if (error.isUnauthenticated) return 'UNAUTHENTICATED';
-  if (error.status === 403 || error.code === 10 || error.code === 200) return 'FORBIDDEN';
+  if (error.isForbidden) return 'FORBIDDEN';
   if (error.isNotFound) return 'NOT_FOUND';
   if (error.status !== undefined && error.status >= 500) return 'UPSTREAM_ERROR';
   if (error.kind === 'invalid_response') return 'UPSTREAM_ERROR';
   return 'BAD_REQUEST';
 }
 
-/**
- * Turns anything a resolver caught into the error the caller sees: upstream failures get a
- * stable code plus the upstream details (all secret-free); GraphQLErrors pass through; anything
- * else is rethrown so Apollo masks it as an internal error.
- */
-export function toGraphQLError(error: unknown): GraphQLError {
-  if (error instanceof GraphQLError) return error;
-  if (error instanceof HorizonApiError) {
-    return new GraphQLError(error.message, {
-      extensions: {
-        code: codeFor(error),
-        // Throttling (Graph codes 4/17/32/613 come with HTTP 400 and no `is_transient`) is not
-        // retried at once by the client, but the caller may well retry after a pause.
-        retryable: error.transient || error.isRateLimited,
-        upstream: {
-          status: error.status ?? null,
-          code: error.code ?? null,
-          subcode: error.subcode ?? null,
-          type: error.type ?? null,
-          fbtraceId: error.fbtraceId ?? null,
-          endpoint: error.endpoint,
-        },
+/** The error the caller sees for a failed upstream call: a stable code plus the upstream details (secret-free). */
+export function upstreamFailure(error: HorizonApiError): GraphQLError {
+  return new GraphQLError(error.message, {
+    extensions: {
+      code: codeFor(error),
+      // Throttling (Graph codes 4/17/32/613 come with HTTP 400 and no `is_transient`) is not
+      // retried at once by the client, but the caller may well retry after a pause.
+      retryable: error.transient || error.isRateLimited,
+      upstream: {
+        status: error.status ?? null,
+        code: error.code ?? null,
+        subcode: error.subcode ?? null,
+        type: error.type ?? null,
+        fbtraceId: error.fbtraceId ?? null,
+        endpoint: error.endpoint,
       },
-    });
-  }
-  throw error;
+    },
+  });
 }
 
-/** Runs an upstream-backed resolver body and maps its failure. */
-export async function upstream<T>(work: () => Promise<T>): Promise<T> {
+/**
+ * What a field fails with: upstream failures become `upstreamFailure`, GraphQLErrors pass
+ * through, anything else stays as it is (Apollo masks it as an internal error).
+ */
+export function asFieldError(error: unknown): Error {
+  if (error instanceof HorizonApiError) return upstreamFailure(error);
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+/** `work`, with its failure mapped by `asFieldError`. For the data sources' single upstream calls. */
+export async function mapFailure<T>(work: Promise<T>): Promise<T> {
   try {
-    return await work();
+    return await work;
   } catch (error) {
-    throw toGraphQLError(error);
+    throw asFieldError(error);
   }
 }

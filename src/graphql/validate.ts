@@ -69,3 +69,10 @@ export function checkText(value: string, argument: string): string {
     throw badUserInput(`${argument} must be 1 to 500 characters`, argument);
   return value;
 }
+
+/** A list argument of at most `max` items (see `LIST_LIMITS`). */
+export function checkListLength<T>(values: readonly T[], max: number, argument: string): readonly T[] {
+  if (values.length > max)
+    throw badUserInput(`${argument} may hold at most ${max} items, got ${values.length}`, argument);
+  return values;
+}

@@ -1,12 +1,9 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
-import {
-  GraphQLError,
-  Kind,
-  type FragmentDefinitionNode,
-  type ParseOptions,
-  type ValidationRule,
-} from 'graphql';
+import type { ParseOptions, ValidationRule } from 'graphql';
+import type { KnownSizes } from '../data/cost.ts';
+import { queryTooExpensive } from '../errors.ts';
+import { resolvers } from '../resolvers/index.ts';
 import { estimateUpstreamCalls } from './upstream-cost.ts';
 
 /** Limits applied to every operation before it runs (see the README's limits table). */
@@ -38,7 +35,10 @@ export const DEFAULT_LIMITS: QueryLimits = {
  * armor's token plugin turns every syntax error into a 500), and a plugin that refuses an
  * operation whose estimate exceeds the limit before any resolver runs.
  */
-export function queryLimits(limits: QueryLimits): {
+export function queryLimits(
+  limits: QueryLimits,
+  knownSizes: () => Partial<KnownSizes> = () => ({}),
+): {
   plugins: ApolloServerPlugin[];
   validationRules: ValidationRule[];
   parseOptions: ParseOptions;
@@ -53,34 +53,35 @@ export function queryLimits(limits: QueryLimits): {
   });
   const { plugins, validationRules } = armor.protect();
   return {
-    plugins: [...(plugins as ApolloServerPlugin[]), upstreamCostPlugin(limits.maxUpstreamCost)],
+    plugins: [...(plugins as ApolloServerPlugin[]), upstreamCostPlugin(limits.maxUpstreamCost, knownSizes)],
     validationRules,
     parseOptions: { maxTokens: limits.maxTokens },
   };
 }
 
-function upstreamCostPlugin(limit: number): ApolloServerPlugin {
+/**
+ * Refuses, before any resolver runs, an operation whose estimate (`upstream-cost.ts`) exceeds the
+ * limit: HTTP 400, QUERY_TOO_EXPENSIVE, zero upstream calls. What runs is then held to the same
+ * limit call by call (`OperationBudget`).
+ */
+function upstreamCostPlugin(limit: number, knownSizes: () => Partial<KnownSizes>): ApolloServerPlugin {
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ schema, document, operation, request }) {
           if (!operation) return;
-          const fragments: Record<string, FragmentDefinitionNode> = {};
-          for (const definition of document.definitions) {
-            if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments[definition.name.value] = definition;
-          }
-          const estimate = estimateUpstreamCalls(schema, operation, fragments, request.variables ?? {});
+          const estimate = estimateUpstreamCalls({
+            schema,
+            resolvers,
+            document,
+            operation,
+            variables: request.variables,
+            sizes: knownSizes(),
+          });
           if (estimate > limit) {
-            throw new GraphQLError(
+            throw queryTooExpensive(
               `Query refused: it could make about ${estimate} upstream calls to Meta, more than the limit of ${limit} (MAX_UPSTREAM_COST). Ask for fewer players or fields per request.`,
-              {
-                extensions: {
-                  code: 'QUERY_TOO_EXPENSIVE',
-                  estimatedUpstreamCalls: estimate,
-                  limit,
-                  http: { status: 400 },
-                },
-              },
+              { estimatedUpstreamCalls: estimate, limit, http: { status: 400 } },
             );
           }
         },

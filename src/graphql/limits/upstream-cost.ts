@@ -1,123 +1,186 @@
 import {
   getArgumentValues,
   getNamedType,
+  getVariableValues,
   isObjectType,
   Kind,
+  type DocumentNode,
   type FragmentDefinitionNode,
   type GraphQLSchema,
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
+import type { Resolvers } from '../../generated/resolvers-types.ts';
+import {
+  declaredCost,
+  type FieldCost,
+  type KnownSizes,
+  type SharedListName,
+  type UpstreamCost,
+} from '../data/cost.ts';
 
-/** How many leaderboards an app is assumed to have when a query walks all of them. */
+/** How many leaderboards an app is assumed to have while the leaderboards list is not cached. */
 export const ASSUMED_LEADERBOARDS = 10;
-/** Page size of `Leaderboard.entries` when `first` is omitted (as in the resolver). */
-const DEFAULT_ENTRIES = 20;
-/** User ids per `USER_IDS` call (as in the loader). */
-const USER_IDS_PER_CALL = 100;
 
-/** Which per-player loader a `User` field uses; fields of one kind share one call per player. */
-const USER_FIELD_KIND: Record<string, string> = {
-  achievements: 'achievements',
-  entitlements: 'purchases',
-  subscriptions: 'subscriptions',
-  alias: 'profile',
-  orgScopedId: 'profile',
-};
-
-/** Caches read at most once per request (then shared across requests for their TTL). */
-const CACHED_READS: Record<string, string> = {
-  'Query.achievementDefinitions': 'definitions',
-  'AchievementProgress.definition': 'definitions',
-  'Query.leaderboard': 'leaderboards',
-  'Query.leaderboards': 'leaderboards',
-  'User.leaderboardEntries': 'leaderboards',
-  'LeaderboardEntry.leaderboard': 'leaderboards',
-  'Query.products': 'catalog',
-  'Entitlement.product': 'catalog',
-};
+/** What the estimate needs besides the operation. */
+export interface EstimateInput {
+  schema: GraphQLSchema;
+  /** The resolver map the schema was built from: each resolver carries its declared cost. */
+  resolvers: Resolvers;
+  document: DocumentNode;
+  operation: OperationDefinitionNode;
+  /** The request's variables as sent; they are coerced here, defaults included. */
+  variables: Record<string, unknown> | undefined;
+  /** Sizes known from warm caches; unknown ones are assumed. */
+  sizes?: Partial<KnownSizes>;
+}
 
 /**
- * Estimates how many upstream calls an operation can cause, before it runs: per-player fields
- * cost one call per player (players counted from `users(ids)`, `_entities` representations and
- * leaderboard pages), batched fields one call per leaderboard per 100 players, cached reads at
- * most one each, mutations one each. It errs on the high side: the point is to refuse a query
- * that would fan out to hundreds of calls before it costs any.
+ * An upper bound of the upstream calls an operation makes, computed before it runs from the
+ * costs the resolvers declare (`costs()` in `data/cost.ts`, beside each data-source method):
+ * per-player reads once per player and resource in a selection, batched reads once per batch
+ * (plus the calls that narrowing a refused batch may take), shared lists once per operation,
+ * pages and writes once per parent. Lists multiply what is below them (`fanOut`). Variables are
+ * coerced with their defaults, exactly as execution will see them. Mutations run one after the
+ * other and may empty caches, so each root mutation field is counted on its own.
  */
-export function estimateUpstreamCalls(
-  schema: GraphQLSchema,
-  operation: OperationDefinitionNode,
-  fragments: Record<string, FragmentDefinitionNode>,
-  variables: Record<string, unknown>,
-): number {
-  const onceKeys = new Set<string>();
-  let total = 0;
-
-  const walk = (set: SelectionSetNode, typeName: string, players: number, perType?: Map<string, number>) => {
-    const type = schema.getType(typeName);
-    const kinds = new Set<string>();
-    for (const selection of set.selections) {
-      if (selection.kind === Kind.INLINE_FRAGMENT) {
-        const target = selection.typeCondition?.name.value ?? typeName;
-        walk(selection.selectionSet, target, perType?.get(target) ?? players);
-        continue;
-      }
-      if (selection.kind === Kind.FRAGMENT_SPREAD) {
-        const fragment = fragments[selection.name.value];
-        if (fragment) {
-          const target = fragment.typeCondition.name.value;
-          walk(fragment.selectionSet, target, perType?.get(target) ?? players);
-        }
-        continue;
-      }
-      if (!isObjectType(type)) continue;
-      const field = type.getFields()[selection.name.value];
-      if (!field) continue;
-      const args = safeArgs(() => getArgumentValues(field, selection, variables));
-      const coordinate = `${typeName}.${field.name}`;
-      const cached = CACHED_READS[coordinate];
-      if (cached && !onceKeys.has(cached)) {
-        onceKeys.add(cached);
-        total += 1;
-      }
-      let childPlayers = players;
-      let childPerType: Map<string, number> | undefined;
-      if (typeName === 'Mutation')
-        total += 2; // the write, plus a possible read of its payload
-      else if (coordinate === 'Query.users') childPlayers = listLength(args.ids);
-      else if (coordinate === 'Query._entities') childPerType = countByTypename(args.representations);
-      else if (coordinate === 'Query.leaderboards') childPlayers = ASSUMED_LEADERBOARDS;
-      else if (coordinate === 'Leaderboard.entries') {
-        total += players * (args.around != null ? 2 : 1);
-        childPlayers = players * (typeof args.first === 'number' ? args.first : DEFAULT_ENTRIES);
-      } else if (typeName === 'User') {
-        if (field.name === 'hasEntitlement') kinds.add(args.sku == null ? 'ownership' : 'purchases');
-        else if (USER_FIELD_KIND[field.name]) kinds.add(USER_FIELD_KIND[field.name]!);
-        else if (field.name === 'leaderboardEntry') {
-          const key = `entry:${String(args.leaderboard)}`;
-          if (!onceKeys.has(key)) {
-            onceKeys.add(key);
-            total += Math.ceil(players / USER_IDS_PER_CALL);
-          }
-        } else if (field.name === 'leaderboardEntries') {
-          total += Math.ceil(players / USER_IDS_PER_CALL) * ASSUMED_LEADERBOARDS;
-          childPlayers = players * ASSUMED_LEADERBOARDS;
-        }
-      }
-      if (selection.selectionSet) {
-        walk(selection.selectionSet, getNamedType(field.type).name, childPlayers, childPerType);
-      }
-    }
-    total += kinds.size * players;
-  };
-
+export function estimateUpstreamCalls(input: EstimateInput): number {
+  const { schema, operation } = input;
+  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], input.variables ?? {});
+  // Variables that do not coerce fail the operation before any resolver runs.
+  if (coerced.errors) return 0;
+  const estimate = new Estimate(input, coerced.coerced);
   const root = operation.operation === 'mutation' ? 'Mutation' : 'Query';
-  walk(operation.selectionSet, root, 1);
+  if (root === 'Query') return estimate.selection(operation.selectionSet, root, 1, undefined);
+  let total = 0;
+  for (const field of operation.selectionSet.selections) {
+    total += new Estimate(input, coerced.coerced).selection(
+      { ...operation.selectionSet, selections: [field] },
+      root,
+      1,
+      undefined,
+    );
+  }
   return total;
 }
 
-function listLength(value: unknown): number {
-  return Array.isArray(value) ? value.length : 1;
+/** One walk of an operation; shared lists are counted once per walk. */
+class Estimate {
+  readonly #schema: GraphQLSchema;
+  readonly #resolvers: Record<string, Record<string, unknown> | undefined>;
+  readonly #fragments = new Map<string, FragmentDefinitionNode>();
+  readonly #variables: Record<string, unknown>;
+  readonly #sizes: KnownSizes;
+  readonly #listsRead = new Set<SharedListName>();
+
+  constructor(input: EstimateInput, variables: Record<string, unknown>) {
+    this.#schema = input.schema;
+    this.#resolvers = input.resolvers as Record<string, Record<string, unknown> | undefined>;
+    this.#variables = variables;
+    this.#sizes = { leaderboards: input.sizes?.leaderboards ?? ASSUMED_LEADERBOARDS };
+    for (const definition of input.document.definitions) {
+      if (definition.kind === Kind.FRAGMENT_DEFINITION)
+        this.#fragments.set(definition.name.value, definition);
+    }
+  }
+
+  /**
+   * Calls of one selection set on `parents` objects of `typeName`. `provided` names fields the
+   * parent already carries; `entities` counts `_entities` representations by type.
+   */
+  selection(
+    set: SelectionSetNode,
+    typeName: string,
+    parents: number,
+    provided: readonly string[] | undefined,
+    entities?: Map<string, number>,
+  ): number {
+    const shared = new Tally(parents);
+    let total = 0;
+    for (const selection of set.selections) {
+      if (selection.kind !== Kind.FIELD) {
+        const fragment =
+          selection.kind === Kind.INLINE_FRAGMENT ? selection : this.#fragments.get(selection.name.value);
+        if (!fragment) continue;
+        const target = fragment.typeCondition?.name.value ?? typeName;
+        const count = entities?.get(target) ?? parents;
+        // A representation costs what the type's reference resolver declares.
+        if (entities) {
+          const references = new Tally(count);
+          total += this.#cost(declaredCost(this.#resolvers[target]?.__resolveReference), {}, references);
+          total += references.total();
+        }
+        total += this.selection(fragment.selectionSet, target, count, provided);
+        continue;
+      }
+      const type = this.#schema.getType(typeName);
+      const field = isObjectType(type) ? type.getFields()[selection.name.value] : undefined;
+      if (!field || provided?.includes(field.name)) continue;
+      const args = safeArgs(() => getArgumentValues(field, selection, this.#variables));
+      const cost = declaredCost(this.#resolvers[typeName]?.[field.name]);
+      total += this.#cost(cost, args, shared);
+      if (!selection.selectionSet) continue;
+      const children = parents * (cost?.fanOut?.(args, this.#sizes) ?? 1);
+      const byType =
+        typeName === 'Query' && field.name === '_entities'
+          ? countByTypename(args.representations)
+          : undefined;
+      total += this.selection(
+        selection.selectionSet,
+        getNamedType(field.type).name,
+        children,
+        cost?.provides,
+        byType,
+      );
+    }
+    return total + shared.total();
+  }
+
+  /** Adds a field's declared costs: per-player and batched ones to `tally`, the rest now. */
+  #cost(cost: FieldCost | undefined, args: Record<string, unknown>, tally: Tally): number {
+    let now = 0;
+    for (const declared of cost?.upstream ?? []) {
+      const upstream = declared.per === 'choice' ? declared.pick(args) : declared;
+      if (upstream.per === 'operation') {
+        if (!this.#listsRead.has(upstream.list)) now += 1;
+        this.#listsRead.add(upstream.list);
+      } else if (upstream.per === 'parent') {
+        now += tally.parents * upstream.calls(args);
+      } else {
+        tally.add(upstream, args, this.#sizes);
+      }
+    }
+    return now;
+  }
+}
+
+/**
+ * The per-player and batched reads of one selection set: fields reading the same resource (or
+ * the same batch group) share the loader's calls.
+ */
+class Tally {
+  readonly parents: number;
+  readonly #players = new Set<string>();
+  readonly #batches = new Map<string, number>();
+
+  constructor(parents: number) {
+    this.parents = parents;
+  }
+
+  add(cost: UpstreamCost, args: Record<string, unknown>, sizes: KnownSizes): void {
+    if (cost.per === 'player') this.#players.add(cost.resource);
+    if (cost.per !== 'batch') return;
+    const key = `${cost.resource}:${cost.groupKey?.(args) ?? ''}`;
+    const groups = cost.groups?.(args, sizes) ?? 1;
+    const calls = groups * Math.ceil(this.parents / cost.batchSize) * (1 + cost.narrowing);
+    this.#batches.set(key, Math.max(calls, this.#batches.get(key) ?? 0));
+  }
+
+  total(): number {
+    let batched = 0;
+    for (const calls of this.#batches.values()) batched += calls;
+    return this.#players.size * this.parents + batched;
+  }
 }
 
 function countByTypename(representations: unknown): Map<string, number> {

@@ -1,4 +1,6 @@
-import type { HorizonUser, LeaderboardEntry } from '../../horizon/index.ts';
+import type { HorizonUser } from '../../horizon/index.ts';
+import type { EntriesPage } from '../data/leaderboards.ts';
+import type { BoardEntry } from '../loaders/leaderboard-entry-loader.ts';
 
 /**
  * What a `User` resolver receives: the id, plus whatever profile fields an earlier upstream
@@ -24,13 +26,7 @@ export interface LeaderboardSubmitResultParent {
 }
 
 /** An entry together with the leaderboard it is on (the API's entry rows do not say). */
-export interface LeaderboardEntryParent extends LeaderboardEntry {
-  leaderboard: string;
-}
+export type LeaderboardEntryParent = BoardEntry;
 
 /** One page of a leaderboard's entries, already fetched. */
-export interface LeaderboardEntryConnectionParent {
-  edges: { cursor: string; node: LeaderboardEntryParent }[];
-  hasNextPage: boolean;
-  totalCount?: string;
-}
+export type LeaderboardEntryConnectionParent = EntriesPage;

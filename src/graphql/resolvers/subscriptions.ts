@@ -1,9 +1,11 @@
-import { cancelSubscription, extendSubscription } from '../../horizon/index.ts';
 import type { Resolvers, SubscriptionCancelReason } from '../../generated/resolvers-types.ts';
-import { upstream } from '../errors.ts';
+import { costs } from '../data/cost.ts';
+import { SubscriptionsSource } from '../data/subscriptions.ts';
 import { succeeded } from '../mutations/destructive.ts';
 import { idempotent } from '../mutations/idempotent.ts';
 import { checkId, checkRange, checkSku } from '../validate.ts';
+
+const { ofUserCost, changeCost } = SubscriptionsSource;
 
 /** The API's integer `cancel_reason` for each enum value. */
 const CANCEL_REASON: Record<SubscriptionCancelReason, number> = {
@@ -17,7 +19,7 @@ const CANCEL_REASON: Record<SubscriptionCancelReason, number> = {
 
 export const subscriptionResolvers: Resolvers = {
   Mutation: {
-    cancelSubscription: async (_root, { userId, sku, reason, idempotencyKey }, ctx) => {
+    cancelSubscription: costs([changeCost], async (_root, { userId, sku, reason, idempotencyKey }, ctx) => {
       checkId(userId, 'userId');
       checkSku(sku, 'sku');
       return idempotent(
@@ -25,16 +27,10 @@ export const subscriptionResolvers: Resolvers = {
         idempotencyKey,
         'cancelSubscription',
         { userId, sku, reason },
-        async () => {
-          const success = await upstream(() =>
-            cancelSubscription(ctx.horizon, { ownerId: userId, sku, cancelReason: CANCEL_REASON[reason] }),
-          );
-          ctx.loaders.subscriptionsByUser.clear(userId);
-          return succeeded(success);
-        },
+        async () => succeeded(await ctx.data.subscriptions.cancel(userId, sku, CANCEL_REASON[reason])),
       );
-    },
-    extendSubscription: async (_root, { userId, sku, days, idempotencyKey }, ctx) => {
+    }),
+    extendSubscription: costs([changeCost], async (_root, { userId, sku, days, idempotencyKey }, ctx) => {
       checkId(userId, 'userId');
       checkSku(sku, 'sku');
       checkRange(days, 1, 365, 'days');
@@ -43,18 +39,12 @@ export const subscriptionResolvers: Resolvers = {
         idempotencyKey,
         'extendSubscription',
         { userId, sku, days },
-        async () => {
-          const success = await upstream(() =>
-            extendSubscription(ctx.horizon, { ownerId: userId, sku, numberOfDays: days }),
-          );
-          ctx.loaders.subscriptionsByUser.clear(userId);
-          return succeeded(success);
-        },
+        async () => succeeded(await ctx.data.subscriptions.extend(userId, sku, days)),
       );
-    },
+    }),
   },
   User: {
-    subscriptions: (user, _args, ctx) => upstream(() => ctx.loaders.subscriptionsByUser.load(user.id)),
+    subscriptions: costs([ofUserCost], (user, _args, ctx) => ctx.data.subscriptions.ofUser(user.id)),
   },
   PlatformSubscription: {
     isActive: (s) => s.isActive ?? false,

@@ -5,11 +5,14 @@ import { badUserInput } from '../errors.ts';
  * to and the 0-based position of the entry in that view. It never carries an upstream cursor or
  * token, so it is safe to log and to hand to any client.
  */
+/** The ranking a cursor's position counts in: global (VIEWER pages continue it), friends, or listed players. */
+export type EntriesView = 'NONE' | 'FRIENDS' | 'USER_IDS';
+
 export interface EntryCursor {
   /** Leaderboard api_name. */
   board: string;
-  /** The view: NONE (global ranking), FRIENDS or USER_IDS. */
-  view: string;
+  /** The view the position counts in. */
+  view: EntriesView;
   /** 0-based position of the entry in that view. */
   position: number;
 }
@@ -21,7 +24,7 @@ export function encodeCursor(cursor: EntryCursor): string {
 }
 
 /** Decodes `after`, checking it belongs to the same leaderboard and view. */
-export function decodeCursor(value: string, board: string, view: string): EntryCursor {
+export function decodeCursor(value: string, board: string, view: EntriesView): EntryCursor {
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
