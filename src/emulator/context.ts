@@ -3,7 +3,7 @@
  * about (app token + `user_id`, or the user token's own user) and what time it is.
  */
 import { invalidUserParam, permissionDenied, unknownObject } from './graph-errors.ts';
-import type { JsonWriteOptions } from './json-int64.ts';
+import type { JsonWriteOptions } from './json.ts';
 import type { PageRequest } from './paging.ts';
 import type { Params } from './params.ts';
 import type { EmulatorState, UserRecord } from './state.ts';

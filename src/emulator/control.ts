@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { ALL_ROUTES, type RouteTemplate } from '../shared/routes.ts';
 import { defaultErrorForStatus } from './graph-errors.ts';
-import { parseJson, stringifyJson } from './json-int64.ts';
+import { parseJson, stringifyJson } from './json.ts';
 
 const FaultSchema = z
   .object({

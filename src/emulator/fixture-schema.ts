@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { toInt64 } from '../shared/int64.ts';
-import { parseJson } from './json-int64.ts';
+import { parseJson } from './json.ts';
 
 const numericId = z.string().regex(/^\d+$/, 'must be a numeric string');
 

@@ -4,7 +4,7 @@
  */
 import { parseInt64 } from '../shared/int64.ts';
 import { invalidParam, missingParam } from './graph-errors.ts';
-import { parseJson } from './json-int64.ts';
+import { parseJson } from './json.ts';
 
 /** A request's parameters by name; the body wins over the query string for the same name. */
 export class Params {

@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { GraphError, invalidParam } from './graph-errors.ts';
-import { parseJson, stringifyJson } from './json-int64.ts';
+import { parseJson, stringifyJson } from './json.ts';
 
 /** Bodies above this are refused; generous enough for a few 256x256 PNG uploads. */
 const MAX_BODY_BYTES = 8 * 1024 * 1024;

@@ -14,7 +14,7 @@ import {
   unknownObject,
   unknownPath,
 } from './graph-errors.ts';
-import { stringifyJson, type JsonWriteOptions } from './json-int64.ts';
+import { stringifyJson, type JsonWriteOptions } from './json.ts';
 import { Params } from './params.ts';
 import { readBody, readBodyParams } from './request-body.ts';
 import type { Router } from './router.ts';

@@ -3,7 +3,7 @@
  * ephemeral port with a `call` helper that speaks the wire protocol directly (fetch, no client).
  */
 import { startEmulator, type EmulatorOptions, type Fixture } from '../../src/emulator/index.ts';
-import { parseJson } from '../../src/emulator/json-int64.ts';
+import { parseJson } from '../../src/emulator/json.ts';
 
 export const APP_ID = '100';
 export const APP_SECRET = 'test-app-secret';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Fixture } from '../../src/emulator/index.ts';
-import { parseJson, stringifyJson } from '../../src/emulator/json-int64.ts';
+import { parseJson, stringifyJson } from '../../src/emulator/json.ts';
 import { ADA, APP_ID, APP_TOKEN, smallFixture, testEmulator, type TestEmulator } from './helpers.ts';
 
 const ABOVE_2_53 = '9007199254740993'; // 2^53 + 1: a double would read it as ...992

@@ -15,7 +15,7 @@ import {
   unknownObject,
 } from '../graph-errors.ts';
 import { pageSize, takePage } from '../paging.ts';
-import { parseJson } from '../json-int64.ts';
+import { parseJson } from '../json.ts';
 import type { Endpoint } from '../router.ts';
 import type { EntryRecord, LeaderboardRecord, UserRecord } from '../state.ts';
 import { userType } from './users.ts';
