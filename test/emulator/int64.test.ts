@@ -77,6 +77,19 @@ describe('the exact JSON reader and writer', () => {
     expect(stringifyJson(parsed, { int64AsString: false })).toBe(text);
   });
 
+  it('read duplicate keys and __proto__ like JSON.parse, and write holes and undefined like JSON.stringify', () => {
+    expect(parseJson('{"a":1,"a":{"b":2}}')).toEqual({ a: { b: 2 } });
+    const parsed = parseJson('{"__proto__":{"polluted":true}}') as Record<string, unknown>;
+    expect(Object.getPrototypeOf(parsed)).toBe(Object.prototype);
+    expect(Object.keys(parsed)).toEqual(['__proto__']);
+    const holey: unknown[] = [];
+    holey[1] = undefined;
+    holey[3] = 1n;
+    expect(stringifyJson({ list: holey, gone: undefined }, { int64AsString: true })).toBe(
+      '{"list":[null,null,null,"1"]}',
+    );
+  });
+
   it('reject malformed JSON with the offset of the problem', () => {
     expect(() => parseJson('{"a":1,}')).toThrow(/offset 7/);
     expect(() => parseJson('[1 2]')).toThrow(SyntaxError);
