@@ -11,7 +11,7 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import type { GraphQLFormattedError } from 'graphql';
-import { HorizonApiError, type HorizonClient } from './horizon/index.ts';
+import { HorizonApiError, probeUpstream, type HorizonClient } from './horizon/index.ts';
 import { uncheckedCaller, type CallerResolver } from './graphql/auth/jwt-verifier.ts';
 import { createContext, type ContextDependencies, type GraphQLContext } from './graphql/context.ts';
 import { DEFAULT_LIMITS, queryLimits, type QueryLimits } from './graphql/limits/query-limits.ts';
@@ -23,7 +23,6 @@ import type { Logger } from './logger.ts';
 import {
   createObservability,
   graphqlRequestScope,
-  probeUpstream,
   requestId,
   type Observability,
 } from './observability/index.ts';

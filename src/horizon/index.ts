@@ -26,5 +26,6 @@ export * from './endpoints/entitlements.ts';
 export * from './endpoints/subscriptions.ts';
 export * from './endpoints/leaderboards.ts';
 export * from './endpoints/users.ts';
+export * from './endpoints/probe.ts';
 export type { CircuitStateName } from './circuit-breakers.ts';
 export { ROUTE_FAMILIES, type RouteFamily } from './route-families.ts';

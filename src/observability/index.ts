@@ -15,7 +15,7 @@ import { createUnknownValueReporter } from './unknown-values.ts';
 import { createUpstreamObserver } from './upstream-observer.ts';
 
 export { Metrics, type CacheName, type OperationOutcome } from './metrics.ts';
-export { Readiness, probeUpstream, type ReadinessReport } from './readiness.ts';
+export { Readiness, type ReadinessReport } from './readiness.ts';
 export { graphqlRequestScope, requestId, REQUEST_ID_HEADER } from './request-scope.ts';
 export { startTracing, tracingRequested, type Tracing } from './tracing.ts';
 

@@ -1,6 +1,3 @@
-import type { HorizonClient } from '../horizon/index.ts';
-import { ROUTES } from '../shared/routes.ts';
-
 /** Why the subgraph is not ready, as `/readyz` says it. */
 export type NotReadyReason = 'starting' | 'draining' | 'upstream unreachable';
 
@@ -123,19 +120,6 @@ export class Readiness {
       });
     return this.#probing;
   }
-}
-
-/**
- * The readiness probe: the smallest app-authenticated read there is (one leaderboard id). Not
- * cached (a cached answer says nothing about the upstream now); `Readiness` runs at most one at a time and only when traffic has been quiet.
- */
-export function probeUpstream(horizon: HorizonClient): Promise<unknown> {
-  return horizon.call({
-    route: ROUTES.leaderboardsRead,
-    method: 'GET',
-    path: `/${encodeURIComponent(horizon.appId)}/leaderboards`,
-    params: { fields: 'id', limit: 1 },
-  });
 }
 
 /**
