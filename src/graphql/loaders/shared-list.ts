@@ -37,13 +37,18 @@ export class SharedList<V> {
   constructor(
     name: SharedListName,
     load: (transport: HorizonTransport) => Promise<Map<string, V>>,
-    options: { ttlMs: number; hooks?: SharedListHooks },
+    options: {
+      ttlMs: number;
+      hooks?: SharedListHooks;
+      /** Least time between two refreshes for missing names. Default `min(ttlMs, 5 s)`. */
+      refreshIntervalMs?: number;
+    },
   ) {
     if (!Number.isInteger(options.ttlMs) || options.ttlMs < 0)
       throw new TypeError(`SharedList: ttlMs must be an integer >= 0, got ${options.ttlMs}`);
     this.name = name;
     this.#hooks = options.hooks ?? {};
-    this.#refreshIntervalMs = Math.min(options.ttlMs, MAX_REFRESH_INTERVAL_MS);
+    this.#refreshIntervalMs = options.refreshIntervalMs ?? Math.min(options.ttlMs, MAX_REFRESH_INTERVAL_MS);
     this.#lists = new LRUCache({
       max: 1,
       // lru-cache reads ttl 0 as "forever": 1 ms keeps a list just for the readers of its load.
