@@ -54,8 +54,8 @@ export function upstreamFailure(error: HorizonApiError): GraphQLError {
   return new GraphQLError(error.message, {
     extensions: {
       code: codeFor(error),
-      // Throttling (Graph codes 4/17/32/613 come with HTTP 400 and no `is_transient`) is not
-      // retried at once by the client, but the caller may well retry after a pause.
+      // Throttling (often HTTP 400 without `is_transient`) is not retried at once by the client,
+      // but the caller may well retry after a pause.
       retryable: error.transient || error.isRateLimited,
       upstream: {
         status: error.status ?? null,
