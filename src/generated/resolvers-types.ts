@@ -659,7 +659,10 @@ export type ProductType =
 
 /**
  * Read access to player state. All reads use the app's credentials unless a field says it needs the
- * player's own token (header `x-horizon-user-token`).
+ * player's own token (header `x-horizon-user-token`). Every operation is estimated before it runs from
+ * the costs the fields below state: one estimated at more than 250 upstream calls (the default of
+ * `MAX_UPSTREAM_COST`) is refused with QUERY_TOO_EXPENSIVE and makes none, and no operation makes more
+ * than that many while it runs (fields past the limit fail with QUERY_TOO_EXPENSIVE).
  */
 export type Query = {
   __typename?: 'Query';
@@ -700,7 +703,10 @@ export type Query = {
 
 /**
  * Read access to player state. All reads use the app's credentials unless a field says it needs the
- * player's own token (header `x-horizon-user-token`).
+ * player's own token (header `x-horizon-user-token`). Every operation is estimated before it runs from
+ * the costs the fields below state: one estimated at more than 250 upstream calls (the default of
+ * `MAX_UPSTREAM_COST`) is refused with QUERY_TOO_EXPENSIVE and makes none, and no operation makes more
+ * than that many while it runs (fields past the limit fail with QUERY_TOO_EXPENSIVE).
  */
 export type QueryAchievementDefinitionsArgs = {
   apiNames?: InputMaybe<Array<Scalars['String']['input']>>;
@@ -710,7 +716,10 @@ export type QueryAchievementDefinitionsArgs = {
 
 /**
  * Read access to player state. All reads use the app's credentials unless a field says it needs the
- * player's own token (header `x-horizon-user-token`).
+ * player's own token (header `x-horizon-user-token`). Every operation is estimated before it runs from
+ * the costs the fields below state: one estimated at more than 250 upstream calls (the default of
+ * `MAX_UPSTREAM_COST`) is refused with QUERY_TOO_EXPENSIVE and makes none, and no operation makes more
+ * than that many while it runs (fields past the limit fail with QUERY_TOO_EXPENSIVE).
  */
 export type QueryLeaderboardArgs = {
   apiName: Scalars['String']['input'];
@@ -719,7 +728,10 @@ export type QueryLeaderboardArgs = {
 
 /**
  * Read access to player state. All reads use the app's credentials unless a field says it needs the
- * player's own token (header `x-horizon-user-token`).
+ * player's own token (header `x-horizon-user-token`). Every operation is estimated before it runs from
+ * the costs the fields below state: one estimated at more than 250 upstream calls (the default of
+ * `MAX_UPSTREAM_COST`) is refused with QUERY_TOO_EXPENSIVE and makes none, and no operation makes more
+ * than that many while it runs (fields past the limit fail with QUERY_TOO_EXPENSIVE).
  */
 export type QueryUserArgs = {
   id: Scalars['ID']['input'];
@@ -728,7 +740,10 @@ export type QueryUserArgs = {
 
 /**
  * Read access to player state. All reads use the app's credentials unless a field says it needs the
- * player's own token (header `x-horizon-user-token`).
+ * player's own token (header `x-horizon-user-token`). Every operation is estimated before it runs from
+ * the costs the fields below state: one estimated at more than 250 upstream calls (the default of
+ * `MAX_UPSTREAM_COST`) is refused with QUERY_TOO_EXPENSIVE and makes none, and no operation makes more
+ * than that many while it runs (fields past the limit fail with QUERY_TOO_EXPENSIVE).
  */
 export type QueryUsersArgs = {
   ids: Array<Scalars['ID']['input']>;
