@@ -1,5 +1,11 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { buildFields } from '../../src/horizon/index.ts';
+import {
+  CATALOG_FIELDS,
+  DEFINITION_FIELDS,
+  LEADERBOARD_FIELDS,
+  PROGRESS_FIELDS,
+  SUBSCRIPTION_FIELDS,
+} from '../../src/horizon/index.ts';
 import { MAX_LOGGED_VALUE_LENGTH, UNKNOWN_VALUE_MESSAGE } from '../../src/observability/unknown-values.ts';
 import { ROUTES, type RouteTemplate } from '../../src/shared/routes.ts';
 import { sharedSubgraph, type GqlResponse } from '../helpers/harness.ts';
@@ -21,59 +27,13 @@ beforeEach(() => {
   sg.logs.length = 0;
 });
 
-/** The fields the client asks for on each route (as in `src/horizon/endpoints/`). */
+/** The fields the client asks for on each route. */
 const FIELDS = {
-  leaderboards: buildFields([
-    'id',
-    'api_name',
-    'title',
-    'sort_order',
-    'entry_write_policy',
-    'entry_count',
-    'earliest_allowed_entry_time',
-    'latest_allowed_entry_time',
-  ]),
-  definitions: buildFields([
-    'api_name',
-    'achievement_type',
-    'achievement_write_policy',
-    'target',
-    'bitfield_length',
-    'is_archived',
-    'title',
-    'description',
-    'unlocked_description_override',
-    'is_secret',
-    'locked_image_uri',
-    'unlocked_image_uri',
-  ]),
-  progress: buildFields([
-    'id',
-    'is_unlocked',
-    'unlock_time',
-    'count_progress',
-    'bitfield_progress',
-    { definition: ['api_name', 'achievement_type', 'target', 'bitfield_length'] },
-  ]),
-  catalog: buildFields([
-    'sku',
-    'type',
-    { current_offer: ['name', 'description', { price: ['currency', 'amount_in_hundredths', 'formatted'] }] },
-  ]),
-  subscriptions: buildFields([
-    'id',
-    { owner: ['id'] },
-    'sku',
-    'is_active',
-    'is_trial',
-    'trial_type',
-    'period_start_time',
-    'period_end_time',
-    'next_renewal_time',
-    'cancellation_time',
-    { current_price_term: ['term', 'currency', 'price'] },
-    { next_price_term: ['term', 'currency', 'price'] },
-  ]),
+  leaderboards: LEADERBOARD_FIELDS,
+  definitions: DEFINITION_FIELDS,
+  progress: PROGRESS_FIELDS,
+  catalog: CATALOG_FIELDS,
+  subscriptions: SUBSCRIPTION_FIELDS,
 };
 
 type Row = Record<string, unknown>;

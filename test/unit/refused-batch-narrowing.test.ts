@@ -27,7 +27,7 @@ function upstream(bad: string[]) {
   agent
     .get(ORIGIN)
     .intercept({ path: (path) => path.startsWith('/leaderboard_entries'), method: 'GET' })
-    .reply((options) => {
+    .reply<Record<string, unknown>>((options) => {
       const query = new URL(String(options.path), ORIGIN).searchParams;
       const ids = JSON.parse(query.get('user_ids') ?? '[]') as string[];
       calls.push(ids);

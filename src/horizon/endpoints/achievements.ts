@@ -65,7 +65,8 @@ export interface AchievementDefinitionInput {
   isSecret?: boolean;
 }
 
-const DEFINITION_FIELDS = buildFields([
+/** The `fields` asked of each definition row (tests build upstream answers with them). */
+export const DEFINITION_FIELDS = buildFields([
   'api_name',
   'achievement_type',
   'achievement_write_policy',
@@ -80,7 +81,8 @@ const DEFINITION_FIELDS = buildFields([
   'unlocked_image_uri',
 ]);
 
-const PROGRESS_FIELDS = buildFields([
+/** The `fields` asked of each progress row. */
+export const PROGRESS_FIELDS = buildFields([
   'id',
   'is_unlocked',
   'unlock_time',

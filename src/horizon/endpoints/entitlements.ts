@@ -53,7 +53,8 @@ export interface EntitlementCheck {
 
 const PRICE = ['currency', 'amount_in_hundredths', 'formatted'];
 const PURCHASE_FIELDS = buildFields(['id', 'grant_time', 'expiration_time', { item: ['id', 'sku'] }]);
-const CATALOG_FIELDS = buildFields([
+/** The `fields` asked of each catalog row. */
+export const CATALOG_FIELDS = buildFields([
   'sku',
   'type',
   { current_offer: ['name', 'description', { price: PRICE }] },

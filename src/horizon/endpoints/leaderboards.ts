@@ -79,7 +79,8 @@ export interface LeaderboardInput {
   titleLocaleMap?: Record<string, string>;
 }
 
-const LEADERBOARD_FIELDS = buildFields([
+/** The `fields` asked of each leaderboard row. */
+export const LEADERBOARD_FIELDS = buildFields([
   'id',
   'api_name',
   'title',

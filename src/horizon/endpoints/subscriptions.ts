@@ -38,7 +38,8 @@ export type SubscriptionOwner =
   { ownerId: string; ownerAlias?: undefined } | { ownerAlias: string; ownerId?: undefined };
 
 const TERM = ['term', 'currency', 'price'];
-const SUBSCRIPTION_FIELDS = buildFields([
+/** The `fields` asked of each subscription row. */
+export const SUBSCRIPTION_FIELDS = buildFields([
   'id',
   { owner: ['id'] },
   'sku',
