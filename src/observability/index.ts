@@ -5,8 +5,8 @@
  */
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { UpstreamObserver } from '../horizon/index.ts';
-import type { LoaderHooks } from '../graphql/loaders/request-loaders.ts';
-import type { SharedCacheHooks } from '../graphql/loaders/shared-caches.ts';
+import type { LoaderHooks } from '../graphql/loaders/per-key-loader.ts';
+import type { SharedListHooks } from '../graphql/loaders/shared-list.ts';
 import type { Logger } from '../logger.ts';
 import { Metrics } from './metrics.ts';
 import { operationPlugin } from './operation-plugin.ts';
@@ -41,7 +41,7 @@ export interface Observability {
   /** For the per-request loaders. */
   loaderHooks: LoaderHooks;
   /** For the shared TTL caches. */
-  cacheHooks: SharedCacheHooks;
+  cacheHooks: SharedListHooks;
   /** The Apollo plugin: one log line, metrics and the span name per operation. */
   plugin: ApolloServerPlugin;
 }
