@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { loadConfig, ConfigError } from './config.ts';
+import { loadConfig, ConfigError, type Config } from './config.ts';
 import { startEmulator } from './emulator/index.ts';
 import { startFromConfig } from './start-from-config.ts';
 
@@ -22,10 +22,16 @@ async function main(): Promise<void> {
     ? undefined
     : await startEmulator({ port: 0, host: '127.0.0.1', latencyMs: config.emulatorLatencyMs });
   const credentials = config.credentials ?? { appId: emulator!.app.id, appSecret: emulator!.app.secret };
-  const { server, horizon, logger, tracing } = await startFromConfig(config, {
-    baseUrl: emulator?.url ?? config.graphUrl,
-    ...credentials,
-  });
+  let started;
+  try {
+    started = await startFromConfig(config, { baseUrl: emulator?.url ?? config.graphUrl, ...credentials });
+  } catch (error) {
+    const problem = listenProblem(error, config);
+    if (!problem) throw error;
+    console.error(problem);
+    process.exit(1);
+  }
+  const { server, horizon, logger, tracing } = started;
 
   if (emulator) {
     logger.warn(
@@ -90,6 +96,25 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+/**
+ * One line naming HOST or PORT for the ways listening fails because of them, instead of a stack
+ * trace; undefined for anything else.
+ */
+function listenProblem(error: unknown, config: Config): string | undefined {
+  const { code, syscall } = (error ?? {}) as NodeJS.ErrnoException;
+  const at = `${config.host}:${config.port}`;
+  if (code === 'EADDRINUSE') {
+    return `PORT ${config.port} is already in use (listening on ${at}): stop the other process or set PORT to a free port`;
+  }
+  if (code === 'EACCES') {
+    return `PORT ${config.port} needs privileges this process does not have: set PORT above 1023 (default 4001)`;
+  }
+  if (code === 'EADDRNOTAVAIL' || syscall === 'getaddrinfo') {
+    return `HOST "${config.host}" is not an address of this machine (${code}): set HOST to 0.0.0.0 (every interface), 127.0.0.1 (this machine only) or one of its addresses`;
+  }
+  return undefined;
 }
 
 await main();
