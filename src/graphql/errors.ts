@@ -1,5 +1,5 @@
 import { GraphQLError } from 'graphql';
-import { HorizonApiError } from '../horizon/horizon-api-error.ts';
+import { HorizonApiError, type WriteOutcome } from '../horizon/horizon-api-error.ts';
 
 /** Stable `extensions.code` values of this subgraph (see the README's error table). */
 export type ErrorCode =
@@ -11,7 +11,9 @@ export type ErrorCode =
   | 'RATE_LIMITED'
   | 'UPSTREAM_ERROR'
   | 'UPSTREAM_UNAVAILABLE'
-  | 'QUERY_TOO_EXPENSIVE';
+  | 'QUERY_TOO_EXPENSIVE'
+  | 'IDEMPOTENCY_IN_DOUBT'
+  | 'IDEMPOTENCY_IN_FLIGHT';
 
 /** Our own argument validation failed; no upstream call was made. */
 export function badUserInput(message: string, argument?: string): GraphQLError {
@@ -52,6 +54,8 @@ export function codeFor(error: HorizonApiError): ErrorCode {
 /** The error the caller sees for a failed upstream call: a stable code plus the upstream details (secret-free). */
 export function upstreamFailure(error: HorizonApiError): GraphQLError {
   return new GraphQLError(error.message, {
+    // Kept for `writeOutcomeOf`; never shown (responses carry message and extensions only).
+    originalError: error,
     extensions: {
       code: codeFor(error),
       // Throttling (often HTTP 400 without `is_transient`) is not retried at once by the client,
@@ -85,4 +89,15 @@ export async function mapFailure<T>(work: Promise<T>): Promise<T> {
   } catch (error) {
     throw asFieldError(error);
   }
+}
+
+/**
+ * What a failed write may have done upstream: what the client knows of an upstream failure, and
+ * `not_applied` for our own refusals (validation, limits), which are decided before any call.
+ */
+export function writeOutcomeOf(error: unknown): WriteOutcome {
+  const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
+  if (original instanceof HorizonApiError) return original.writeOutcome;
+  if (original instanceof GraphQLError) return 'not_applied';
+  return 'in_doubt';
 }

@@ -368,15 +368,21 @@ function transportError(cause: unknown, route: RouteTemplate, secrets: string[])
     cause instanceof undiciErrors.ConnectTimeoutError ||
     code === 'ETIMEDOUT';
   const detail = cause instanceof Error ? cause.message : String(cause);
+  // A connection that could not be opened carried no request: a write is safe to try again.
+  const notSent = cause instanceof undiciErrors.ConnectTimeoutError || CONNECT_FAILURES.has(code ?? '');
   return new HorizonApiError(
     redact(`${route}: ${timeout ? 'timed out' : 'connection failed'} (${detail})`, secrets),
     {
       kind: timeout ? 'timeout' : 'network',
       endpoint: route,
       transient: true,
+      ...(notSent ? { sent: false as const } : {}),
     },
   );
 }
+
+/** Socket errors raised while connecting, before any byte of the request was written. */
+const CONNECT_FAILURES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 /** `Retry-After` as delta-seconds or an HTTP date, in milliseconds. */
 function parseRetryAfter(value: string | string[] | undefined): number | undefined {

@@ -37,7 +37,20 @@ export interface HorizonApiErrorDetails {
   retryAfterMs?: number;
   /** Graph `error_data`, when present (e.g. `{ api_name }` for 12075). */
   errorData?: Record<string, unknown>;
+  /**
+   * False when the request surely never reached the API (the connection could not be opened);
+   * otherwise absent. Only meaningful for `timeout` and `network` failures.
+   */
+  sent?: false;
 }
+
+/**
+ * What a failed write may have done upstream, for idempotency: `not_applied` (never sent, or the
+ * API said it did not process it: 429, 503, 408, throttling), `refused` (a definite answer that a
+ * retry would not change: other 4xx), or `in_doubt` (500/502/504, a malformed 2xx, a timeout or
+ * reset after the request was sent).
+ */
+export type WriteOutcome = 'not_applied' | 'refused' | 'in_doubt';
 
 /**
  * The one error type that leaves `src/horizon/`. Messages are scrubbed of the app secret and of
@@ -55,6 +68,7 @@ export class HorizonApiError extends Error implements HorizonApiErrorDetails {
   readonly transient: boolean;
   readonly retryAfterMs?: number;
   readonly errorData?: Record<string, unknown>;
+  readonly sent?: false;
 
   constructor(message: string, details: HorizonApiErrorDetails) {
     super(message);
@@ -68,6 +82,16 @@ export class HorizonApiError extends Error implements HorizonApiErrorDetails {
     this.transient = details.transient;
     this.retryAfterMs = details.retryAfterMs;
     this.errorData = details.errorData;
+    if (details.sent === false) this.sent = false;
+  }
+
+  /** What this failure of a write may have done upstream (see `WriteOutcome`). */
+  get writeOutcome(): WriteOutcome {
+    if (this.kind === 'circuit_open' || this.kind === 'overloaded' || this.sent === false) return 'not_applied';
+    if (this.kind === 'timeout' || this.kind === 'network' || this.kind === 'invalid_response') return 'in_doubt';
+    if (this.isRateLimited || this.status === 503 || this.status === 408) return 'not_applied';
+    if (this.status !== undefined && this.status >= 500) return 'in_doubt';
+    return 'refused';
   }
 
   /** A unknown object (Graph code 100 subcode 33), unknown leaderboard (12075) or HTTP 404. */
@@ -120,6 +144,7 @@ export class HorizonApiError extends Error implements HorizonApiErrorDetails {
       transient: this.transient,
       retryAfterMs: this.retryAfterMs,
       errorData: this.errorData,
+      sent: this.sent,
     };
   }
 }

@@ -8,7 +8,12 @@ export {
   type UpstreamObserver,
   type UpstreamOutcome,
 } from './client.ts';
-export { HorizonApiError, type HorizonApiErrorDetails, type HorizonErrorKind } from './horizon-api-error.ts';
+export {
+  HorizonApiError,
+  type HorizonApiErrorDetails,
+  type HorizonErrorKind,
+  type WriteOutcome,
+} from './horizon-api-error.ts';
 export {
   RESILIENCE_DEFAULTS,
   type BreakerOptions,

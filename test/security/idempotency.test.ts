@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { SignJWT } from 'jose';
+import { jwtCallerResolver } from '../../src/graphql/auth/jwt-verifier.ts';
 import { subgraph, type SubgraphHandle } from '../helpers/harness.ts';
 
 // Idempotency keys make retries of non-idempotent writes safe: the second call with the same key
@@ -10,6 +12,9 @@ beforeAll(async () => {
 });
 afterAll(() => sg.close());
 beforeEach(() => sg.emulator.reset());
+
+const CONSUME_ROUTE = 'POST /{app_id}/consume_entitlement';
+const CONSUME = `mutation($key: String) { consumeEntitlement(userId: "1000000000000010", sku: "coins_500", idempotencyKey: $key) { success } }`;
 
 const COUNT = `mutation($key: String, $count: Int64!) {
   addAchievementCount(userId: "1000000000000004", apiName: "WIN_10_RACES", count: $count, idempotencyKey: $key) { justUnlocked }
@@ -50,18 +55,124 @@ describe('idempotency keys', () => {
     expect((await sg.emulator.counts()).byRoute['POST /{user_id}/achievements']).toBe(2);
   });
 
-  it('remembers a failure too, so only a new key tries again', async () => {
-    const consume = `mutation($key: String) { consumeEntitlement(userId: "1000000000000010", sku: "coins_500", idempotencyKey: $key) { success } }`;
-    await sg.emulator.fault({ route: 'POST /{app_id}/consume_entitlement', status: 500 });
-    const failed = await sg.gql(consume, { key: 'c-1' });
-    const again = await sg.gql(consume, { key: 'c-1' });
-    expect(failed.errors?.[0]?.extensions?.code).toBe('UPSTREAM_ERROR');
-    expect(again.errors?.[0]?.extensions?.code).toBe('UPSTREAM_ERROR');
-    expect((await sg.emulator.counts()).byRoute['POST /{app_id}/consume_entitlement']).toBe(1);
-    const fresh = await sg.gql(consume, { key: 'c-2' });
-    expect(fresh.data).toEqual({ consumeEntitlement: { success: true } });
+  it('remembers a definite refusal: the same key answers it again without a second call', async () => {
+    // Consuming a durable is refused upstream (400): a retry would be refused the same way.
+    const consume = `mutation($key: String) { consumeEntitlement(userId: "1000000000000010", sku: "track_pack_alpine", idempotencyKey: $key) { success } }`;
+    const first = await sg.gql(consume, { key: 'r-1' });
+    const again = await sg.gql(consume, { key: 'r-1' });
+    expect(first.errors?.[0]?.extensions?.code).toBe('BAD_REQUEST');
+    expect(again.errors?.[0]).toMatchObject({
+      message: first.errors?.[0]?.message,
+      extensions: first.errors?.[0]?.extensions,
+    });
+    expect((await sg.emulator.counts()).byRoute[CONSUME_ROUTE]).toBe(1);
   });
 
+  it.each([429, 503])(
+    'leaves the key free after a %i (not processed): the same key then succeeds',
+    async (status) => {
+      await sg.emulator.fault({ route: CONSUME_ROUTE, status });
+      const failed = await sg.gql(CONSUME, { key: `free-${status}` });
+      expect(failed.errors?.[0]?.extensions?.retryable).toBe(true);
+      const retried = await sg.gql(CONSUME, { key: `free-${status}` });
+      expect(retried.data).toEqual({ consumeEntitlement: { success: true } });
+      expect((await sg.emulator.counts()).byRoute[CONSUME_ROUTE]).toBe(2);
+    },
+  );
+
+  it.each([500, 502, 504])(
+    'puts the key in doubt after a %i: a retry with it never writes again',
+    async (status) => {
+      await sg.emulator.fault({ route: CONSUME_ROUTE, status });
+      const failed = await sg.gql(CONSUME, { key: `doubt-${status}` });
+      expect(failed.errors?.[0]?.extensions?.code).toBe('UPSTREAM_ERROR');
+      const again = await sg.gql(CONSUME, { key: `doubt-${status}` });
+      expect(again.errors?.[0]?.extensions).toMatchObject({ code: 'IDEMPOTENCY_IN_DOUBT', retryable: false });
+      expect(again.errors?.[0]?.message).toMatch(/Check the player's state, then use a new idempotencyKey/);
+      expect((await sg.emulator.counts()).byRoute[CONSUME_ROUTE]).toBe(1);
+      const fresh = await sg.gql(CONSUME, { key: `doubt-${status}-new` });
+      expect(fresh.data).toEqual({ consumeEntitlement: { success: true } });
+    },
+  );
+});
+
+describe('idempotency keys and failures before or after sending', () => {
+  it('leaves the key free when the breaker refused the call: after recovery the same key succeeds', async () => {
+    const guarded = await subgraph({
+      upstream: sg.emulator,
+      resilience: { retry: { maxAttempts: 1 }, breaker: { threshold: 1, cooldownMs: 300 } },
+    });
+    try {
+      await sg.emulator.fault({ route: CONSUME_ROUTE, status: 503 });
+      await guarded.gql(CONSUME, { key: 'breaker-0' });
+      const refused = await guarded.gql(CONSUME, { key: 'breaker-1' });
+      expect(refused.errors?.[0]?.extensions?.code).toBe('UPSTREAM_UNAVAILABLE');
+      expect((await sg.emulator.counts()).byRoute[CONSUME_ROUTE]).toBe(1);
+      await expect
+        .poll(async () => (await guarded.gql(CONSUME, { key: 'breaker-1' })).data, {
+          timeout: 5_000,
+          interval: 100,
+        })
+        .toEqual({ consumeEntitlement: { success: true } });
+      expect((await sg.emulator.counts()).byRoute[CONSUME_ROUTE]).toBe(2);
+    } finally {
+      await guarded.close();
+    }
+  });
+
+  it('puts the key in doubt after a timeout once the request was sent', async () => {
+    const impatient = await subgraph({ upstream: sg.emulator, timeoutMs: 200 });
+    try {
+      await sg.emulator.fault({ route: CONSUME_ROUTE, delayMs: 1_000 });
+      const failed = await impatient.gql(CONSUME, { key: 'slow-1' });
+      expect(failed.errors?.[0]?.extensions?.code).toBe('UPSTREAM_UNAVAILABLE');
+      const again = await impatient.gql(CONSUME, { key: 'slow-1' });
+      expect(again.errors?.[0]?.extensions?.code).toBe('IDEMPOTENCY_IN_DOUBT');
+      expect((await sg.emulator.counts()).byRoute[CONSUME_ROUTE]).toBe(1);
+    } finally {
+      await impatient.close();
+    }
+  });
+});
+
+describe('idempotency keys of different callers', () => {
+  const KEY = 'test-hs256-shared-key-of-at-least-32-chars!';
+  const token = (subject: string) =>
+    new SignJWT({ scope: 'horizon:purchases:write horizon:achievements:write' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(subject)
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .sign(new TextEncoder().encode(KEY));
+
+  it('keeps each caller’s keys apart: bob can neither see nor block alice’s key', async () => {
+    const authed = await subgraph({
+      upstream: sg.emulator,
+      server: { resolveCaller: jwtCallerResolver({ jwtSecret: KEY }) },
+    });
+    try {
+      const alice = { authorization: `Bearer ${await token('alice')}` };
+      const bob = { authorization: `Bearer ${await token('bob')}` };
+      const first = await authed.gql(COUNT, { key: 'shared-key', count: '1' }, alice);
+      expect(first.errors).toBeUndefined();
+      // The same key and arguments from bob: his own first attempt (a write), not alice's answer.
+      const same = await authed.gql(COUNT, { key: 'shared-key', count: '1' }, bob);
+      expect(same.errors).toBeUndefined();
+      expect((await sg.emulator.counts()).byRoute['POST /{user_id}/achievements']).toBe(2);
+      // Other arguments under the key are refused in bob's scope only, naming nothing of alice's.
+      const other = await authed.gql(COUNT, { key: 'shared-key', count: '2' }, bob);
+      expect(other.errors?.[0]?.message).toMatch(/other arguments/);
+      // alice's key still answers alice's first outcome.
+      const aliceAgain = await authed.gql(COUNT, { key: 'shared-key', count: '1' }, alice);
+      expect(aliceAgain.data).toEqual(first.data);
+      expect((await sg.emulator.counts()).byRoute['POST /{user_id}/achievements']).toBe(2);
+    } finally {
+      await authed.close();
+    }
+  });
+});
+
+describe('idempotency keys of different mutations', () => {
   it('keeps keys of different mutations apart', async () => {
     await sg.gql(COUNT, { key: 'shared', count: '1' });
     const extend = await sg.gql(

@@ -13,3 +13,11 @@ export type Caller =
 export function callerName(caller: Caller): string {
   return caller.kind === 'authenticated' ? caller.subject : caller.kind;
 }
+
+/**
+ * The scope of the caller's idempotency keys: its token subject, or one shared anonymous scope
+ * when no caller is authenticated (auth disabled).
+ */
+export function callerScope(caller: Caller): string {
+  return caller.kind === 'authenticated' ? `sub:${caller.subject}` : 'anonymous';
+}

@@ -1,22 +1,35 @@
 import { LRUCache } from 'lru-cache';
 
-/** What a store remembers for one idempotency key. */
-export interface IdempotencyRecord {
-  /** Fingerprint of the mutation and its arguments (without the key). */
-  fingerprint: string;
-  /** The first call's outcome; shared by concurrent repeats while it runs. */
-  outcome: Promise<unknown>;
-}
+/** A definite outcome, stored as data so that any store (memory, Redis) can keep it. */
+export type StoredOutcome =
+  | { ok: true; value: unknown }
+  | { ok: false; error: { message: string; extensions: Record<string, unknown> } };
+
+/** What a store knows of one idempotency key. */
+export type IdempotencyEntry =
+  /** The first attempt is running; `outcome` is there when it runs in this process. */
+  | { state: 'in_flight'; fingerprint: string; outcome?: Promise<unknown> }
+  /** The first attempt ended with a definite outcome: a repeat gets it again. */
+  | { state: 'done'; fingerprint: string; result: StoredOutcome }
+  /** The first attempt may or may not have been applied upstream: no repeat may write again. */
+  | { state: 'in_doubt'; fingerprint: string };
 
 /**
- * Where idempotency keys live. In-memory now; a shared store (Redis, a database) can implement the
- * same interface when several replicas must agree.
+ * Where idempotency keys live. Keys arrive already scoped by caller and operation. In memory
+ * here; a shared store (Redis) implements the same interface when several replicas must agree.
  */
 export interface IdempotencyStore {
-  /** The record for `key`, if it is still remembered. */
-  get(key: string): IdempotencyRecord | undefined;
-  /** Remembers `record` under `key` for the store's TTL. */
-  set(key: string, record: IdempotencyRecord): void;
+  /**
+   * Claims `key` for a first attempt (then returns undefined), or returns what is known of it.
+   * Atomic: of concurrent claims of one key, exactly one succeeds.
+   */
+  claim(key: string, fingerprint: string, outcome: Promise<unknown>): Promise<IdempotencyEntry | undefined>;
+  /** The attempt ended with a definite outcome; remember it for the store's TTL. */
+  complete(key: string, fingerprint: string, result: StoredOutcome): Promise<void>;
+  /** The attempt may have been applied; remember that for the store's TTL. */
+  markInDoubt(key: string, fingerprint: string): Promise<void>;
+  /** The attempt was not applied: the key is free for a retry with it. */
+  release(key: string): Promise<void>;
 }
 
 /** Options of `InMemoryIdempotencyStore`. */
@@ -31,7 +44,7 @@ export interface InMemoryIdempotencyStoreOptions {
 
 /** In-memory store with a TTL and a cap on entries (oldest evicted first), on `lru-cache`. */
 export class InMemoryIdempotencyStore implements IdempotencyStore {
-  readonly #records: LRUCache<string, IdempotencyRecord>;
+  readonly #entries: LRUCache<string, IdempotencyEntry>;
 
   constructor(options: InMemoryIdempotencyStoreOptions = {}) {
     const { ttlMs = 24 * 60 * 60 * 1000, maxEntries = 100_000, now } = options;
@@ -43,7 +56,7 @@ export class InMemoryIdempotencyStore implements IdempotencyStore {
       throw new TypeError(`InMemoryIdempotencyStore: maxEntries must be an integer >= 1, got ${maxEntries}`);
     }
     // ttlResolution 0: read the clock on every lookup instead of caching it behind a timer.
-    this.#records = new LRUCache({
+    this.#entries = new LRUCache({
       max: maxEntries,
       ttl: ttlMs,
       ttlResolution: 0,
@@ -51,13 +64,29 @@ export class InMemoryIdempotencyStore implements IdempotencyStore {
     });
   }
 
-  get(key: string): IdempotencyRecord | undefined {
+  /** What is known of `key`, without claiming it. */
+  get(key: string): IdempotencyEntry | undefined {
     // peek, not get: a repeat must not refresh the key's place, so eviction stays oldest-set first.
-    return this.#records.peek(key);
+    return this.#entries.peek(key);
   }
 
-  set(key: string, record: IdempotencyRecord): void {
+  async claim(key: string, fingerprint: string, outcome: Promise<unknown>): Promise<IdempotencyEntry | undefined> {
+    const known = this.get(key);
+    if (known) return known;
+    this.#entries.set(key, { state: 'in_flight', fingerprint, outcome });
+    return undefined;
+  }
+
+  async complete(key: string, fingerprint: string, result: StoredOutcome): Promise<void> {
     // Setting a key again makes it the newest and restarts its TTL.
-    this.#records.set(key, record);
+    this.#entries.set(key, { state: 'done', fingerprint, result });
+  }
+
+  async markInDoubt(key: string, fingerprint: string): Promise<void> {
+    this.#entries.set(key, { state: 'in_doubt', fingerprint });
+  }
+
+  async release(key: string): Promise<void> {
+    this.#entries.delete(key);
   }
 }

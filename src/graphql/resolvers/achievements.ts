@@ -100,7 +100,7 @@ export const achievementResolvers: Resolvers = {
       checkPositiveInt64(count, 'count');
       await writableDefinition(ctx, apiName, 'COUNT');
       return idempotent(
-        ctx.idempotency,
+        ctx,
         idempotencyKey,
         'addAchievementCount',
         { userId, apiName, count },

@@ -20,7 +20,7 @@ export const entitlementResolvers: Resolvers = {
     consumeEntitlement: costs([consumeCost], async (_root, { userId, sku, idempotencyKey }, ctx) => {
       checkId(userId, 'userId');
       checkSku(sku, 'sku');
-      return idempotent(ctx.idempotency, idempotencyKey, 'consumeEntitlement', { userId, sku }, async () =>
+      return idempotent(ctx, idempotencyKey, 'consumeEntitlement', { userId, sku }, async () =>
         succeeded(await ctx.data.entitlements.consume(userId, sku)),
       );
     }),
@@ -31,7 +31,7 @@ export const entitlementResolvers: Resolvers = {
         checkSku(sku, 'sku');
         checkText(reason, 'reason');
         const args = { userId, sku, reason, dryRun };
-        return idempotent(ctx.idempotency, idempotencyKey, 'refundEntitlement', args, () =>
+        return idempotent(ctx, idempotencyKey, 'refundEntitlement', args, () =>
           destructive(
             ctx,
             { operation: 'refundEntitlement', target: `user ${userId} sku ${sku}`, reason, dryRun },

@@ -23,7 +23,7 @@ export const subscriptionResolvers: Resolvers = {
       checkId(userId, 'userId');
       checkSku(sku, 'sku');
       return idempotent(
-        ctx.idempotency,
+        ctx,
         idempotencyKey,
         'cancelSubscription',
         { userId, sku, reason },
@@ -35,7 +35,7 @@ export const subscriptionResolvers: Resolvers = {
       checkSku(sku, 'sku');
       checkRange(days, 1, 365, 'days');
       return idempotent(
-        ctx.idempotency,
+        ctx,
         idempotencyKey,
         'extendSubscription',
         { userId, sku, days },
