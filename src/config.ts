@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import type { AuthOptions } from './graphql/auth/jwt-verifier.ts';
+import { DEFAULT_MAX_TOKEN_AGE_SECONDS, type AuthOptions } from './graphql/auth/jwt-verifier.ts';
 import type { QueryLimits } from './graphql/limits/query-limits.ts';
 import { RESILIENCE_DEFAULTS as RESILIENCE, type ResilienceOptions } from './horizon/index.ts';
 
@@ -147,6 +147,11 @@ export const EnvSchema = z
     AUTH_AUDIENCE: documented(z.string().min(1).optional(), {
       group: CALLERS,
       description: "Required `aud` of callers' JWTs, when set.",
+    }),
+    AUTH_MAX_TOKEN_AGE_SECONDS: documented(wholeNumber(1, 86_400, DEFAULT_MAX_TOKEN_AGE_SECONDS), {
+      group: CALLERS,
+      description:
+        "Longest life a caller's JWT may claim: `exp` is required and may lie at most this far after `iat` (or after now, without `iat`); an `iat` in the future is refused.",
     }),
     AUTH_DISABLED: documented(flag().optional(), {
       group: CALLERS,
@@ -438,6 +443,7 @@ function authConfig(e: z.infer<typeof EnvSchema>): Config['auth'] {
         jwksUrl: e.AUTH_JWKS_URL,
         issuer: e.AUTH_ISSUER,
         audience: e.AUTH_AUDIENCE,
+        maxTokenAgeSeconds: e.AUTH_MAX_TOKEN_AGE_SECONDS,
       },
     };
   }

@@ -40,6 +40,7 @@ export function checkPositiveInt64(value: string, argument: string): string {
 /** A bitfield: only `0` and `1`, at most `length` characters, at least one `1`. */
 export function checkBits(value: string, length: number | undefined, argument: string): string {
   if (!/^[01]+$/.test(value)) throw badUserInput(`${argument} must contain only '0' and '1'`, argument);
+  if (!value.includes('1')) throw badUserInput(`${argument} must set at least one bit ('1')`, argument);
   if (length !== undefined && value.length > length) {
     throw badUserInput(`${argument} has ${value.length} bits but the achievement has ${length}`, argument);
   }

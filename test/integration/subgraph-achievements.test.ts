@@ -357,7 +357,7 @@ describe('Mutation.addAchievementBits', () => {
     const res = await sg.gql<{ addAchievementBits: Update }>(add, {
       u: RELIC,
       a: 'WORLD_TOUR',
-      b: '000000000000',
+      b: '100000000000',
     });
     expect(res.data?.addAchievementBits).toMatchObject({
       justUnlocked: false,
@@ -369,6 +369,7 @@ describe('Mutation.addAchievementBits', () => {
     ['characters other than 0 and 1', '0012'],
     ['more bits than the achievement has', '000000001'],
     ['an empty string', ''],
+    ['no bit set (nothing to write)', '00000000'],
   ])('refuses bits with %s with BAD_USER_INPUT and no upstream call', async (_what, bits) => {
     await warmDefinitions();
     const res = await sg.gql(add, { u: RELIC, a: 'RELIC_HUNTER', b: bits });

@@ -12,7 +12,15 @@ export interface AuthOptions {
   issuer?: string;
   /** Expected `aud` claim (`AUTH_AUDIENCE`). */
   audience?: string;
+  /** Longest life a token may claim, from `iat` (or now) to `exp` (`AUTH_MAX_TOKEN_AGE_SECONDS`). Default 1 h. */
+  maxTokenAgeSeconds?: number;
 }
+
+/** Default of `AUTH_MAX_TOKEN_AGE_SECONDS`. */
+export const DEFAULT_MAX_TOKEN_AGE_SECONDS = 3600;
+
+/** Clock skew allowed between the token issuer and us when checking `iat`. */
+const CLOCK_TOLERANCE_SECONDS = 60;
 
 /** Turns the `authorization` header into a `Caller`; never throws. */
 export type CallerResolver = (authorization: string | undefined) => Promise<Caller>;
@@ -22,8 +30,9 @@ export const uncheckedCaller: CallerResolver = async () => ({ kind: 'unchecked' 
 
 /**
  * Verifies `Authorization: Bearer <jwt>` with jose: HS256 against a shared key, or RS256/ES256
- * against a JWKS (fetched and cached by jose). Scopes come from the standard `scope` claim
- * (space-separated) or an `scp` array.
+ * against a JWKS (fetched and cached by jose). A token must carry `exp`, no further than the
+ * maximum token age after its `iat` (or after now), and no `iat` in the future. Scopes come from
+ * `scope` or `scp`, each either a space-separated string or an array of strings.
  */
 export function jwtCallerResolver(options: AuthOptions): CallerResolver {
   const verify = verifierFor(options);
@@ -77,23 +86,54 @@ class VerifiedTokens {
 }
 
 function verifierFor(options: AuthOptions): (token: string) => Promise<JWTPayload> {
-  const claims = { issuer: options.issuer, audience: options.audience };
+  const claims = { issuer: options.issuer, audience: options.audience, requiredClaims: ['exp'] };
+  const bounded = lifetimeCheck(options.maxTokenAgeSeconds ?? DEFAULT_MAX_TOKEN_AGE_SECONDS);
   if (options.jwtSecret) {
     const key = new TextEncoder().encode(options.jwtSecret);
-    return async (token) => (await jwtVerify(token, key, { ...claims, algorithms: ['HS256'] })).payload;
+    return async (token) =>
+      bounded((await jwtVerify(token, key, { ...claims, algorithms: ['HS256'] })).payload);
   }
   if (options.jwksUrl) {
     const jwks = createRemoteJWKSet(new URL(options.jwksUrl));
     return async (token) =>
-      (await jwtVerify(token, jwks, { ...claims, algorithms: ['RS256', 'ES256'] })).payload;
+      bounded((await jwtVerify(token, jwks, { ...claims, algorithms: ['RS256', 'ES256'] })).payload);
   }
   throw new TypeError('jwtCallerResolver: set jwtSecret (HS256) or jwksUrl (RS256/ES256)');
 }
 
+/** Refuses a verified token that claims an `iat` in the future or a life longer than `maxAge`. */
+function lifetimeCheck(maxAge: number): (payload: JWTPayload) => JWTPayload {
+  return (payload) => {
+    const now = Math.floor(Date.now() / 1000);
+    if (payload.iat !== undefined && payload.iat > now + CLOCK_TOLERANCE_SECONDS) {
+      throw new joseErrors.JWTClaimValidationFailed(
+        '"iat" claim is in the future',
+        payload,
+        'iat',
+        'check_failed',
+      );
+    }
+    if (payload.exp! - (payload.iat ?? now) > maxAge) {
+      throw new joseErrors.JWTClaimValidationFailed(
+        '"exp" claim is too far ahead',
+        payload,
+        'exp',
+        'check_failed',
+      );
+    }
+    return payload;
+  };
+}
+
+/** Scopes from `scope` and `scp`, each a space-separated string or an array of strings. */
 function scopesOf(payload: JWTPayload): ReadonlySet<string> {
-  const scope = typeof payload.scope === 'string' ? payload.scope.split(' ') : [];
-  const scp = Array.isArray(payload.scp) ? payload.scp.filter((s): s is string => typeof s === 'string') : [];
-  return new Set([...scope, ...scp].filter(Boolean));
+  const listed = (claim: unknown): string[] =>
+    typeof claim === 'string'
+      ? claim.split(' ')
+      : Array.isArray(claim)
+        ? claim.filter((s): s is string => typeof s === 'string')
+        : [];
+  return new Set([...listed(payload.scope), ...listed(payload.scp)].filter(Boolean));
 }
 
 /** A reason safe to show: jose's error code, never the token. */

@@ -132,7 +132,12 @@ export class LeaderboardsSource {
     const position = (entry: LeaderboardEntry, index: number) => (fromRank ? entry.rank - 1 : start + index);
     return {
       edges: page.entries.map((node, index) => ({
-        cursor: encodeCursor({ board: apiName, view, position: position(node, index) }),
+        cursor: encodeCursor({
+          board: apiName,
+          view,
+          position: position(node, index),
+          userIds: request.userIds,
+        }),
         node: { ...node, leaderboard: apiName },
       })),
       hasNextPage: page.hasNextPage,

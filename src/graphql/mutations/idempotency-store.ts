@@ -70,7 +70,11 @@ export class InMemoryIdempotencyStore implements IdempotencyStore {
     return this.#entries.peek(key);
   }
 
-  async claim(key: string, fingerprint: string, outcome: Promise<unknown>): Promise<IdempotencyEntry | undefined> {
+  async claim(
+    key: string,
+    fingerprint: string,
+    outcome: Promise<unknown>,
+  ): Promise<IdempotencyEntry | undefined> {
     const known = this.get(key);
     if (known) return known;
     this.#entries.set(key, { state: 'in_flight', fingerprint, outcome });

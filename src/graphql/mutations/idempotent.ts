@@ -27,7 +27,10 @@ export async function idempotent<T>(
 ): Promise<T> {
   if (key == null) return run();
   if (key.length === 0 || key.length > MAX_IDEMPOTENCY_KEY_LENGTH)
-    throw badUserInput(`idempotencyKey must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`, 'idempotencyKey');
+    throw badUserInput(
+      `idempotencyKey must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`,
+      'idempotencyKey',
+    );
   const store = ctx.idempotency;
   const scoped = sha256([callerScope(ctx.caller), operation, key]);
   const fingerprint = sha256([operation, sortKeys(args)]);
@@ -50,15 +53,26 @@ export async function idempotent<T>(
 }
 
 /** What a repeat of a known key answers. */
-async function replay<T>(known: IdempotencyEntry, fingerprint: string, key: string, operation: string): Promise<T> {
+async function replay<T>(
+  known: IdempotencyEntry,
+  fingerprint: string,
+  key: string,
+  operation: string,
+): Promise<T> {
   if (known.fingerprint !== fingerprint) {
-    throw badUserInput(`idempotencyKey '${key}' was already used for ${operation} with other arguments`, 'idempotencyKey');
+    throw badUserInput(
+      `idempotencyKey '${key}' was already used for ${operation} with other arguments`,
+      'idempotencyKey',
+    );
   }
   if (known.state === 'in_flight') {
     if (known.outcome) return known.outcome as Promise<T>;
-    throw new GraphQLError(`The first ${operation} with this idempotencyKey is still running; try again shortly`, {
-      extensions: { code: 'IDEMPOTENCY_IN_FLIGHT', retryable: true, retryAfterMs: 1000 },
-    });
+    throw new GraphQLError(
+      `The first ${operation} with this idempotencyKey is still running; try again shortly`,
+      {
+        extensions: { code: 'IDEMPOTENCY_IN_FLIGHT', retryable: true, retryAfterMs: 1000 },
+      },
+    );
   }
   if (known.state === 'in_doubt') {
     throw new GraphQLError(
@@ -79,7 +93,11 @@ function stored(error: unknown): StoredOutcome {
   };
 }
 
-function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (error: unknown) => void } {
+function deferred<T>(): {
+  promise: Promise<T>;
+  resolve: (value: T) => void;
+  reject: (error: unknown) => void;
+} {
   let resolve!: (value: T) => void;
   let reject!: (error: unknown) => void;
   const promise = new Promise<T>((res, rej) => {

@@ -99,12 +99,8 @@ export const achievementResolvers: Resolvers = {
       checkId(userId, 'userId');
       checkPositiveInt64(count, 'count');
       await writableDefinition(ctx, apiName, 'COUNT');
-      return idempotent(
-        ctx,
-        idempotencyKey,
-        'addAchievementCount',
-        { userId, apiName, count },
-        () => write(ctx, userId, apiName, { addCount: count }),
+      return idempotent(ctx, idempotencyKey, 'addAchievementCount', { userId, apiName, count }, () =>
+        write(ctx, userId, apiName, { addCount: count }),
       );
     }),
     addAchievementBits: costs([definitionsCost, writeCost], async (_root, { userId, apiName, bits }, ctx) => {

@@ -26,10 +26,19 @@ export function entriesRequest(apiName: string, args: EntriesArgs, ctx: GraphQLC
   const filter = args.filter ?? 'NONE';
   // VIEWER views start at the player but continue as the global ranking.
   const view: EntriesView = filter === 'FRIENDS' || filter === 'USER_IDS' ? filter : 'NONE';
-  const after = args.after != null ? decodeCursor(args.after, apiName, view).position : undefined;
-  const request: EntriesRequest = { apiName, first, view, afterPosition: after };
+  const userIds = filter === 'USER_IDS' ? checkUserIds(args.userIds) : undefined;
+  const request: EntriesRequest = { apiName, first, view, userIds };
+  if (args.after != null) {
+    // A USER_IDS view holds at most its players. Other views grow while players submit scores (a
+    // cached entry count would refuse real cursors), so they are bounded by upstream's largest offset.
+    request.afterPosition = decodeCursor(
+      args.after,
+      { board: apiName, view, userIds },
+      userIds?.length,
+    ).position;
+  }
   if (args.around != null) {
-    if (filter !== 'NONE' || after !== undefined)
+    if (filter !== 'NONE' || request.afterPosition !== undefined)
       throw badUserInput('around cannot be combined with filter or after', 'around');
     request.around = checkId(args.around, 'around');
   }
@@ -37,18 +46,22 @@ export function entriesRequest(apiName: string, args: EntriesArgs, ctx: GraphQLC
     request.filter = 'FRIENDS';
     request.userToken = requireUserToken(ctx, filter);
   } else if (filter === 'USER_IDS') {
-    const ids = args.userIds ?? [];
-    if (ids.length === 0)
-      throw badUserInput(`filter USER_IDS needs 1 to ${LIST_LIMITS.entryUserIds} userIds`, 'userIds');
     request.filter = 'USER_IDS';
-    request.userIds = checkListLength(ids, LIST_LIMITS.entryUserIds, 'userIds').map((id, i) =>
-      checkId(id, `userIds[${i}]`),
-    );
-  } else if ((filter === 'VIEWER' || filter === 'VIEWER_OR_TOP') && after === undefined) {
+  } else if ((filter === 'VIEWER' || filter === 'VIEWER_OR_TOP') && request.afterPosition === undefined) {
     request.startAt = filter;
     request.userToken = requireUserToken(ctx, filter);
   }
   return request;
+}
+
+/** The players of a USER_IDS view: 1 to 100 ids. */
+function checkUserIds(ids: readonly string[] | null | undefined): readonly string[] {
+  if (!ids || ids.length === 0) {
+    throw badUserInput(`filter USER_IDS needs 1 to ${LIST_LIMITS.entryUserIds} userIds`, 'userIds');
+  }
+  return checkListLength(ids, LIST_LIMITS.entryUserIds, 'userIds').map((id, i) =>
+    checkId(id, `userIds[${i}]`),
+  );
 }
 
 function requireUserToken(ctx: GraphQLContext, filter: string): string {

@@ -123,8 +123,8 @@ export const leaderboardResolvers: Resolvers = {
     earliestAllowedEntryAt: (b) => b.earliestAllowedEntryTime || null,
     latestAllowedEntryAt: (b) => b.latestAllowedEntryTime || null,
     entries: costs({ upstream: [pageCost], fanOut: pageFanOut }, (board, args, ctx) => {
-      const apiName = board.apiName ?? '';
-      return ctx.data.leaderboards.page(entriesRequest(apiName, args, ctx), board.entryCount);
+      const request = entriesRequest(board.apiName ?? '', args, ctx);
+      return ctx.data.leaderboards.page(request, board.entryCount);
     }),
   },
   LeaderboardEntryConnection: {

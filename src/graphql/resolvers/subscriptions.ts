@@ -22,24 +22,16 @@ export const subscriptionResolvers: Resolvers = {
     cancelSubscription: costs([changeCost], async (_root, { userId, sku, reason, idempotencyKey }, ctx) => {
       checkId(userId, 'userId');
       checkSku(sku, 'sku');
-      return idempotent(
-        ctx,
-        idempotencyKey,
-        'cancelSubscription',
-        { userId, sku, reason },
-        async () => succeeded(await ctx.data.subscriptions.cancel(userId, sku, CANCEL_REASON[reason])),
+      return idempotent(ctx, idempotencyKey, 'cancelSubscription', { userId, sku, reason }, async () =>
+        succeeded(await ctx.data.subscriptions.cancel(userId, sku, CANCEL_REASON[reason])),
       );
     }),
     extendSubscription: costs([changeCost], async (_root, { userId, sku, days, idempotencyKey }, ctx) => {
       checkId(userId, 'userId');
       checkSku(sku, 'sku');
       checkRange(days, 1, 365, 'days');
-      return idempotent(
-        ctx,
-        idempotencyKey,
-        'extendSubscription',
-        { userId, sku, days },
-        async () => succeeded(await ctx.data.subscriptions.extend(userId, sku, days)),
+      return idempotent(ctx, idempotencyKey, 'extendSubscription', { userId, sku, days }, async () =>
+        succeeded(await ctx.data.subscriptions.extend(userId, sku, days)),
       );
     }),
   },
