@@ -125,7 +125,12 @@ describe('access control and secrets configuration', () => {
     });
     expect(hs.auth).toEqual({
       mode: 'jwt',
-      options: { jwtSecret: 'k'.repeat(32), issuer: 'iss', audience: 'aud' },
+      options: { jwtSecret: 'k'.repeat(32), issuer: 'iss', audience: 'aud', maxTokenAgeSeconds: 3600 },
+    });
+    expect(
+      loadConfig({ ...real, AUTH_JWT_SECRET: 'k'.repeat(32), AUTH_MAX_TOKEN_AGE_SECONDS: '600' }).auth,
+    ).toMatchObject({
+      options: { maxTokenAgeSeconds: 600 },
     });
     const rs = loadConfig({ ...real, AUTH_JWKS_URL: 'https://auth.example.test/jwks.json' });
     expect(rs.auth).toMatchObject({
