@@ -1,5 +1,5 @@
 /**
- * Route templates of Meta Horizon's server-to-server API, as named in `horizon-s2s-api.md`.
+ * Route templates of Meta Horizon's server-to-server API, as named in `docs/horizon-api.md`.
  *
  * They are the shared vocabulary of the client (errors and metrics name the template, never the
  * URL), the emulator (request counters and fault injection are keyed by them) and the tests.
