@@ -61,6 +61,8 @@ export function upstreamFailure(error: HorizonApiError): GraphQLError {
       // Throttling (often HTTP 400 without `is_transient`) is not retried at once by the client,
       // but the caller may well retry after a pause.
       retryable: error.transient || error.isRateLimited,
+      // How long to wait, when upstream (`Retry-After`) or our own budget said.
+      ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
       upstream: {
         status: error.status ?? null,
         code: error.code ?? null,

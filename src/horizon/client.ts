@@ -7,6 +7,7 @@ import type { CircuitStateName } from './circuit-breakers.ts';
 import { Resilience, type ResilienceOptions } from './resilience.ts';
 import type { RouteFamily } from './route-families.ts';
 import type { RetryMode } from './retry-policy.ts';
+import { BudgetRefusal, type UpstreamAdmission } from './upstream-budget.ts';
 
 /** How to reach Meta's server-to-server API and with which app credentials. */
 export interface HorizonClientOptions {
@@ -33,6 +34,11 @@ export interface HorizonClientOptions {
    * exception thrown here is ignored.
    */
   onUnknownValue?(field: string, value: string): void;
+  /**
+   * The app's upstream call budget (`HORIZON_RATE_LIMIT`), asked before each HTTP attempt; a
+   * refused attempt is not sent and fails with kind `over_budget`. Default: no budget.
+   */
+  admission?: UpstreamAdmission;
 }
 
 /** How one HTTP attempt ended. */
@@ -125,6 +131,7 @@ export class HorizonClient implements HorizonTransport {
   readonly #observer?: UpstreamObserver;
   readonly #resilience: Resilience;
   readonly #onUnknownValue?: (field: string, value: string) => void;
+  readonly #admission?: UpstreamAdmission;
 
   constructor(options: HorizonClientOptions) {
     if (!/^\d{1,20}$/.test(options.appId ?? '')) {
@@ -150,6 +157,7 @@ export class HorizonClient implements HorizonTransport {
     }
     this.#onUnknownValue = options.onUnknownValue?.bind(options);
     this.#resilience = new Resilience(options.resilience);
+    this.#admission = options.admission;
     this.#ownsDispatcher = options.dispatcher === undefined;
     this.#dispatcher =
       options.dispatcher ??
@@ -165,8 +173,13 @@ export class HorizonClient implements HorizonTransport {
     return this.#resilience.execute(call.route, mode, () => this.#attempt(call));
   }
 
-  /** One HTTP attempt. */
+  /** One HTTP attempt, sent only if the budget admits it. */
   async #attempt(call: UpstreamCall): Promise<Record<string, unknown>> {
+    if (this.#admission) {
+      const admission = await this.#admission.admit();
+      // Not a HorizonApiError yet: the retry policy and the breaker let it through untouched.
+      if (!admission.admitted) throw new BudgetRefusal(admission.retryAfterMs);
+    }
     const token = call.userToken ?? this.#appToken;
     const secrets = call.userToken ? [...this.#secrets, call.userToken] : this.#secrets;
     const query = call.rawQuery ?? (call.method === 'POST' ? '' : encodeParams(call.params));

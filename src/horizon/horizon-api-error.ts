@@ -13,7 +13,9 @@ export type HorizonErrorKind =
   /** Not sent: the route family's circuit breaker is open after repeated transient failures. */
   | 'circuit_open'
   /** Not sent: too many upstream calls of this app are already running and queued (bulkhead). */
-  | 'overloaded';
+  | 'overloaded'
+  /** Not sent: the app's upstream call budget (`HORIZON_RATE_LIMIT`) is spent for now; see `retryAfterMs`. */
+  | 'over_budget';
 
 /** Everything we know about one failed upstream call. All fields are free of secrets. */
 export interface HorizonApiErrorDetails {
@@ -87,8 +89,11 @@ export class HorizonApiError extends Error implements HorizonApiErrorDetails {
 
   /** What this failure of a write may have done upstream (see `WriteOutcome`). */
   get writeOutcome(): WriteOutcome {
-    if (this.kind === 'circuit_open' || this.kind === 'overloaded' || this.sent === false) return 'not_applied';
-    if (this.kind === 'timeout' || this.kind === 'network' || this.kind === 'invalid_response') return 'in_doubt';
+    if (this.kind === 'circuit_open' || this.kind === 'overloaded' || this.kind === 'over_budget')
+      return 'not_applied';
+    if (this.sent === false) return 'not_applied';
+    if (this.kind === 'timeout' || this.kind === 'network' || this.kind === 'invalid_response')
+      return 'in_doubt';
     if (this.isRateLimited || this.status === 503 || this.status === 408) return 'not_applied';
     if (this.status !== undefined && this.status >= 500) return 'in_doubt';
     return 'refused';
@@ -126,9 +131,13 @@ export class HorizonApiError extends Error implements HorizonApiErrorDetails {
     return /invalid user id:?\s*(\d+)/i.exec(this.message)?.[1];
   }
 
-  /** HTTP 429 or one of Graph's throttling codes (4, 17, 32, 613). */
+  /** HTTP 429 or one of Graph's throttling codes (4, 17, 32, 613), or our own budget refused the call. */
   get isRateLimited(): boolean {
-    return this.status === 429 || (this.code !== undefined && THROTTLING_CODES.has(this.code));
+    return (
+      this.kind === 'over_budget' ||
+      this.status === 429 ||
+      (this.code !== undefined && THROTTLING_CODES.has(this.code))
+    );
   }
 
   toJSON(): HorizonApiErrorDetails & { message: string } {

@@ -22,6 +22,14 @@ export {
   type RetryOptions,
 } from './resilience.ts';
 export type { RetryMode } from './retry-policy.ts';
+export {
+  parseRateLimit,
+  SlidingWindowBudget,
+  type Admission,
+  type BudgetHooks,
+  type RateLimit,
+  type UpstreamAdmission,
+} from './upstream-budget.ts';
 export { buildFields, type FieldSelection } from './fields.ts';
 export { toInt64String, type Int64String } from './int64.ts';
 export { pages, allRows, type GraphPage } from './paging.ts';

@@ -14,6 +14,7 @@ import type { RouteFamily } from './route-families.ts';
 import { HorizonApiError } from './horizon-api-error.ts';
 import { ROUTE_FAMILY } from './route-families.ts';
 import { RetryPolicy, type RetryMode } from './retry-policy.ts';
+import { BudgetRefusal } from './upstream-budget.ts';
 
 /** Retries of calls marked safe to repeat. */
 export interface RetryOptions {
@@ -63,8 +64,9 @@ export const RESILIENCE_DEFAULTS = {
  * Runs each upstream call through, from the outside in: the retry policy (one call, several
  * attempts), the route family's circuit breaker (judges every attempt, so retries count), then
  * the app's bulkhead (holds a slot only while an attempt is on the wire, never during a backoff).
- * The breaker's and the bulkhead's refusals become `HorizonApiError`s only out here, after the
- * retry policy has declined to retry them.
+ * The breaker's, the bulkhead's and the budget's refusals become `HorizonApiError`s only out
+ * here, after the retry policy has declined to retry them. The budget is asked inside the
+ * bulkhead, just before the attempt is sent; its refusal passes the breaker without counting.
  */
 export class Resilience {
   readonly #retry: RetryPolicy;
@@ -118,8 +120,14 @@ export class Resilience {
   }
 }
 
-/** The `HorizonApiError` a breaker or bulkhead refusal stands for; both are transient. */
+/** The `HorizonApiError` a breaker, bulkhead or budget refusal stands for; all are transient. */
 function refusal(error: unknown, route: RouteTemplate): HorizonApiError | undefined {
+  if (error instanceof BudgetRefusal) {
+    return new HorizonApiError(
+      `${route}: not sent, the app's upstream call budget (HORIZON_RATE_LIMIT) is spent; try again in ${error.retryAfterMs} ms`,
+      { kind: 'over_budget', endpoint: route, transient: true, retryAfterMs: error.retryAfterMs },
+    );
+  }
   if (error instanceof BrokenCircuitError) {
     return new HorizonApiError(
       `${route}: not sent, the ${ROUTE_FAMILY[route]} circuit breaker is open after repeated upstream failures`,

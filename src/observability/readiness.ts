@@ -125,7 +125,8 @@ export class Readiness {
 /**
  * What an upstream error says about reachability: no answer, a 502/503/504, or an open circuit
  * breaker (repeated transient failures) means unreachable; any other answer means reachable; a
- * call refused locally (bulkhead full) or an error that is not an upstream one says nothing.
+ * call refused locally (bulkhead full, budget spent) or an error that is not an upstream one says
+ * nothing.
  */
 export function reachabilityOfError(error: unknown): UpstreamReachability | undefined {
   const { name, kind, status, endpoint } = (error ?? {}) as {
@@ -134,7 +135,7 @@ export function reachabilityOfError(error: unknown): UpstreamReachability | unde
     status?: number;
     endpoint?: string;
   };
-  if (name !== 'HorizonApiError' || kind === 'overloaded') return undefined;
+  if (name !== 'HorizonApiError' || kind === 'overloaded' || kind === 'over_budget') return undefined;
   const where = endpoint ? `${endpoint}: ` : '';
   if (kind === 'timeout' || kind === 'network' || kind === 'circuit_open')
     return { reachable: false, failure: `${where}${kind}` };
