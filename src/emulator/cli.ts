@@ -1,17 +1,30 @@
 /**
  * `npm run emulator -- [--port 8787] [--host 127.0.0.1] [--fixture PATH] [--latency MS]
- *  [--app-id ID] [--app-secret SECRET] [--int64-as-numbers]`
+ *  [--latency-profile off|realistic] [--strict] [--app-id ID] [--app-secret SECRET] [--int64-as-numbers]`
  *
- * Runs the emulator until SIGINT/SIGTERM and prints what is needed to call it.
+ * Runs the emulator until SIGINT/SIGTERM and prints what is needed to call it. `EMULATOR_STRICT`
+ * and `EMULATOR_LATENCY_PROFILE` set the defaults of `--strict` and `--latency-profile`.
  */
 import { parseArgs } from 'node:util';
-import { DEMO_FIXTURE_PATH, loadFixture, startEmulator } from './index.ts';
+import {
+  DEMO_FIXTURE_PATH,
+  emulatorModeFromEnv,
+  LATENCY_PROFILES,
+  loadFixture,
+  startEmulator,
+  type LatencyProfile,
+} from './index.ts';
 
 const USAGE = `Usage: npm run emulator -- [options]
   --port N             port to listen on (default 8787; 0 = any free port)
   --host HOST          interface to listen on (default 127.0.0.1)
   --fixture PATH       fixture JSON file (default fixtures/demo.json)
   --latency MS         fixed delay added to every API response (default 0)
+  --latency-profile P  per-route delay on top: off (default) or realistic (writes 3-4 s,
+                       reads 100-300 ms); default from EMULATOR_LATENCY_PROFILE
+  --strict             answer like the real API where the default is lenient (refuse guessed
+                       fields, string user_ids, broken next, 403 throttling, >5 DELETEs);
+                       also EMULATOR_STRICT=true
   --app-id ID          app id instead of the fixture's
   --app-secret SECRET  app secret instead of the fixture's
   --int64-as-numbers   write int64 values as JSON numbers instead of strings
@@ -24,6 +37,8 @@ async function main(): Promise<void> {
       host: { type: 'string', default: '127.0.0.1' },
       fixture: { type: 'string', default: DEMO_FIXTURE_PATH },
       latency: { type: 'string', default: '0' },
+      'latency-profile': { type: 'string' },
+      strict: { type: 'boolean' },
       'app-id': { type: 'string' },
       'app-secret': { type: 'string' },
       'int64-as-numbers': { type: 'boolean', default: false },
@@ -36,6 +51,17 @@ async function main(): Promise<void> {
   }
   const port = wholeNumber('--port', values.port, 65_535);
   const latencyMs = wholeNumber('--latency', values.latency, 600_000);
+  let fromEnv: ReturnType<typeof emulatorModeFromEnv>;
+  try {
+    fromEnv = emulatorModeFromEnv();
+  } catch (error) {
+    fail((error as Error).message);
+  }
+  const profileFlag = values['latency-profile'];
+  if (profileFlag !== undefined && !(LATENCY_PROFILES as readonly string[]).includes(profileFlag))
+    fail(`--latency-profile must be one of ${LATENCY_PROFILES.join(', ')}`);
+  const latencyProfile = (profileFlag as LatencyProfile | undefined) ?? fromEnv.latencyProfile ?? 'off';
+  const strict = values.strict ?? fromEnv.strict ?? false;
   if (values['app-id'] !== undefined && !/^\d+$/.test(values['app-id']))
     fail('--app-id must be a numeric id');
 
@@ -47,6 +73,8 @@ async function main(): Promise<void> {
     fixture: values.fixture,
     app: { id: values['app-id'], secret: values['app-secret'] },
     latencyMs,
+    latencyProfile,
+    strict,
     int64AsString: !values['int64-as-numbers'],
   });
   const appToken = `OC|${emulator.app.id}|${emulator.app.secret}`;
@@ -55,6 +83,8 @@ async function main(): Promise<void> {
     [
       `Horizon S2S emulator listening on ${emulator.url}`,
       `  fixture     ${values.fixture}`,
+      `  mode        ${strict ? 'strict (answers like the real API; see src/emulator/README.md)' : 'lenient (default)'}`,
+      `  latency     ${latencyMs} ms + profile ${latencyProfile}`,
       `  app id      ${emulator.app.id}`,
       `  app secret  ${emulator.app.secret}`,
       `  app token   ${appToken}`,

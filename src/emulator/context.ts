@@ -18,6 +18,8 @@ export interface RequestContext extends PageRequest {
   caller: Caller;
   state: EmulatorState;
   output: JsonWriteOptions;
+  /** Strict mode: answer the way public evidence says the real API does (see `strict.ts`). */
+  strict: boolean;
 }
 
 /** The current time in unix seconds, the unit of every API timestamp. */

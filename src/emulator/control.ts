@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { ALL_ROUTES, type RouteTemplate } from '../shared/routes.ts';
-import { defaultErrorForStatus } from './graph-errors.ts';
+import { applicationRequestLimit, defaultErrorForStatus } from './graph-errors.ts';
 import { parseJson, stringifyJson } from './json.ts';
 
 const FaultSchema = z
@@ -15,6 +15,8 @@ const FaultSchema = z
         `unknown route ${JSON.stringify(issue.input)}; expected one of: ${ALL_ROUTES.join(', ')}`,
     }),
     status: z.int().min(200).max(599).optional(),
+    /** A throttling answer in the mode's shape (429 code 4 by default; 403 `(#4) …` in strict mode). */
+    throttle: z.boolean().default(false),
     /** A JSON value to send, or a string sent as-is (to simulate a malformed body). */
     body: z.unknown().optional(),
     headers: z.record(z.string(), z.string()).optional(),
@@ -22,11 +24,14 @@ const FaultSchema = z
     delayMs: z.int().nonnegative().max(600_000).default(0),
     reset: z.boolean().default(false),
   })
-  .refine((f) => f.status !== undefined || f.delayMs > 0 || f.reset, {
-    error: 'a fault needs a status, a delayMs or reset: true',
+  .refine((f) => f.status !== undefined || f.throttle || f.delayMs > 0 || f.reset, {
+    error: 'a fault needs a status, throttle: true, a delayMs or reset: true',
   })
-  .refine((f) => f.status !== undefined || (f.body === undefined && f.headers === undefined), {
-    error: 'body and headers need a status',
+  .refine((f) => !(f.throttle && (f.status !== undefined || f.body !== undefined)), {
+    error: 'throttle: true picks its own status and body; give headers only',
+  })
+  .refine((f) => f.status !== undefined || f.throttle || (f.body === undefined && f.headers === undefined), {
+    error: 'body and headers need a status (or throttle: true for headers)',
   });
 
 /** An injected fault, as accepted by `POST /__emulator/faults`. */
@@ -100,13 +105,28 @@ export class Control {
   }
 }
 
-/** The response a fault with a `status` answers with; without a body, the Graph error for that status. */
-export function faultResponse(fault: Fault & { status: number }): FaultResponse {
-  const body = fault.body ?? defaultErrorForStatus(fault.status).toBody();
+/**
+ * The response a fault answers with, or undefined when it only stalls or resets. Without a body,
+ * a `status` gets the Graph error for that status; a `throttle` gets the lenient 429 code 4, or in
+ * strict mode Facebook Graph's 403 `(#4) Application request limit reached`.
+ */
+export function faultResponse(fault: Fault, strict: boolean): FaultResponse | undefined {
+  let status: number;
+  let body: unknown;
+  if (fault.throttle) {
+    const error = strict ? applicationRequestLimit() : defaultErrorForStatus(429);
+    status = error.status;
+    body = error.toBody();
+  } else if (fault.status !== undefined) {
+    status = fault.status;
+    body = fault.body ?? defaultErrorForStatus(fault.status).toBody();
+  } else {
+    return undefined;
+  }
   const headers: Record<string, string> = { 'content-type': 'application/json; charset=UTF-8' };
   for (const [name, value] of Object.entries(fault.headers ?? {})) headers[name.toLowerCase()] = value;
   return {
-    status: fault.status,
+    status,
     headers,
     body: typeof body === 'string' ? body : stringifyJson(body, { int64AsString: false }),
   };

@@ -3,7 +3,7 @@
  * and projecting records onto the selection. Each object type declares its fields and its default
  * selection; `id` is always returned for types that have one, and unset values are omitted.
  */
-import { invalidParam } from './graph-errors.ts';
+import { invalidParam, nonexistingField } from './graph-errors.ts';
 
 /** A parsed selection: field name → nested selection (undefined when the field had no braces). */
 export type Selection = Map<string, Selection | undefined>;
@@ -48,14 +48,17 @@ export function compileProjection<T>(type: NodeType<T>, fieldsParam: string | un
   return compile(type, fieldsParam === undefined ? undefined : parseSelection(fieldsParam));
 }
 
+/** The top-level field names a `fields` parameter selects, in the order written (syntax-checked). */
+export function selectedFieldNames(fieldsParam: string | undefined): string[] {
+  return fieldsParam === undefined ? [] : [...parseSelection(fieldsParam).keys()];
+}
+
 function compile<T>(type: NodeType<T>, selection: Selection | undefined): Projection<T> {
   const names = selection && selection.size > 0 ? [...selection.keys()] : [...type.defaults];
   if (Object.hasOwn(type.fields, 'id') && !names.includes('id')) names.unshift('id');
   const parts = names.map((name) => {
     const def = Object.hasOwn(type.fields, name) ? type.fields[name] : undefined;
-    if (!def) {
-      throw invalidParam(`Tried accessing nonexisting field (${name}) on node type (${type.name})`);
-    }
+    if (!def) throw nonexistingField(name, type.name);
     const sub = selection?.get(name);
     if (sub && !def.type)
       throw invalidParam(`Field ${name} on node type (${type.name}) has no subfields to select`);

@@ -144,6 +144,8 @@ const leaderboard = z.object({
   earliest_allowed_entry_time: unixSeconds.default(0),
   latest_allowed_entry_time: unixSeconds.default(0),
   title: z.string().optional(),
+  /** Served as is: public code reads `score_type`, but no public source shows its values. */
+  score_type: z.string().min(1).optional(),
 });
 
 const leaderboardEntry = z.object({

@@ -9,7 +9,8 @@ import { randomBytes } from 'node:crypto';
 export interface GraphErrorDetails {
   type?: string;
   subcode?: number;
-  data?: Record<string, unknown>;
+  /** `error_data`; `null` leaves the key out (Facebook-style bodies have none). Default `{}`. */
+  data?: Record<string, unknown> | null;
   transient?: boolean;
 }
 
@@ -33,7 +34,7 @@ export class GraphError extends Error {
         type: this.details.type ?? 'OCApiException',
         code: this.code,
         error_subcode: this.details.subcode,
-        error_data: this.details.data ?? {},
+        error_data: this.details.data === null ? undefined : (this.details.data ?? {}),
         is_transient: this.details.transient,
         fbtrace_id: randomBytes(17).toString('base64url'),
       },
@@ -44,6 +45,42 @@ export class GraphError extends Error {
 /** 400 code 190: missing, unknown or revoked access token (exact real body, reference §1.9). */
 export function invalidToken(): GraphError {
   return new GraphError(400, 190, 'Invalid OAuth 2.0 Access Token');
+}
+
+/**
+ * 400 code 190 for an app token (`OC|<id>|<secret>`) with a wrong secret or another app's id: the
+ * body captured from the real API (public test fixture `error-invalid-app-token.json`).
+ */
+export function invalidApplication(): GraphError {
+  return new GraphError(400, 190, 'Error validating application', { type: 'OAuthException', data: null });
+}
+
+/** 400 code 100 for a field the node type does not have, in Facebook Graph's exact wording. */
+export function nonexistingField(field: string, nodeType: string): GraphError {
+  return new GraphError(
+    400,
+    100,
+    `(#100) Tried accessing nonexisting field (${field}) on node type (${nodeType})`,
+    { type: 'OAuthException', data: null },
+  );
+}
+
+/** Facebook Graph's throttling answer: HTTP 403, code 4, `is_transient` (strict mode's throttle). */
+export function applicationRequestLimit(): GraphError {
+  return new GraphError(403, 4, '(#4) Application request limit reached', {
+    type: 'OAuthException',
+    transient: true,
+    data: null,
+  });
+}
+
+/** HTTP 500 code 2: how graph.oculus.com answers overload (e.g. too many concurrent DELETEs). */
+export function unknownErrorOverload(): GraphError {
+  return new GraphError(500, 2, 'An unknown error has occurred.', {
+    type: 'OAuthException',
+    transient: true,
+    data: null,
+  });
 }
 
 /** 400 code 100 for a required parameter that is absent or empty. */

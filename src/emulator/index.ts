@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { Control } from './control.ts';
 import { loadFixture, parseFixture, type Fixture } from './fixture-schema.ts';
+import { LATENCY_PROFILES, parseLatencyProfile, type LatencyProfile } from './latency.ts';
 import { Router } from './router.ts';
 import { achievementEndpoints } from './routes/achievements.ts';
 import { entitlementEndpoints } from './routes/entitlements.ts';
@@ -14,8 +15,10 @@ import { subscriptionEndpoints } from './routes/subscriptions.ts';
 import { userEndpoints } from './routes/users.ts';
 import { createEmulatorServer, type EmulatorRuntime } from './server.ts';
 import { EmulatorState } from './state.ts';
+import { InFlightLimit, STRICT_DELETE_CONCURRENCY } from './strict.ts';
 
 export { FixtureSchema, loadFixture, type Fixture, type LoadedFixture } from './fixture-schema.ts';
+export { LATENCY_PROFILES, type LatencyProfile } from './latency.ts';
 
 /** The demo fixture shipped with the project, used when no fixture is given. */
 export const DEMO_FIXTURE_PATH = fileURLToPath(new URL('../../fixtures/demo.json', import.meta.url));
@@ -32,6 +35,17 @@ export interface EmulatorOptions {
   app?: { id?: string; secret?: string };
   /** Fixed delay added to every API response (not to control calls); default 0. */
   latencyMs?: number;
+  /**
+   * A delay per route on top of `latencyMs`: `realistic` = writes 3–4 s, reads 100–300 ms, drawn
+   * per request; default `off`. Control calls are never delayed.
+   */
+  latencyProfile?: LatencyProfile;
+  /**
+   * Answer the way public evidence says the real API does where the default mode is lenient:
+   * guessed fields refused, `user_ids` as integers only, short whole-board pages with a broken
+   * `next`, Facebook-shaped throttling, at most 5 DELETEs at once. Default false (README "Strict mode").
+   */
+  strict?: boolean;
   /** Write int64 values (`score`, `target`, …) as JSON strings (default) or as bare numbers. */
   int64AsString?: boolean;
 }
@@ -46,8 +60,38 @@ export interface RunningEmulator {
   close(): Promise<void>;
 }
 
+/**
+ * The mode options an environment asks for: `EMULATOR_STRICT` (`true`/`false`) and
+ * `EMULATOR_LATENCY_PROFILE` (`off`/`realistic`); unset ones are left out. Throws a `TypeError`
+ * naming the variable for any other value. (`EMULATOR_LATENCY_MS` is read by the subgraph's config.)
+ */
+export function emulatorModeFromEnv(
+  env: Record<string, string | undefined> = process.env,
+): Pick<EmulatorOptions, 'strict' | 'latencyProfile'> {
+  const mode: Pick<EmulatorOptions, 'strict' | 'latencyProfile'> = {};
+  const strict = env.EMULATOR_STRICT;
+  if (strict !== undefined && strict !== '') {
+    if (strict !== 'true' && strict !== 'false') {
+      throw new TypeError(`EMULATOR_STRICT must be true or false, not ${JSON.stringify(strict)}`);
+    }
+    mode.strict = strict === 'true';
+  }
+  const profile = env.EMULATOR_LATENCY_PROFILE;
+  if (profile !== undefined && profile !== '') {
+    try {
+      mode.latencyProfile = parseLatencyProfile(profile);
+    } catch {
+      throw new TypeError(
+        `EMULATOR_LATENCY_PROFILE must be one of ${LATENCY_PROFILES.join(', ')}, not ${JSON.stringify(profile)}`,
+      );
+    }
+  }
+  return mode;
+}
+
 /** Starts an emulator; resolves once it listens. Throws if the fixture is invalid. */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
+  if (options.latencyProfile !== undefined) parseLatencyProfile(options.latencyProfile);
   const source = options.fixture ?? DEMO_FIXTURE_PATH;
   const load = () => {
     const parsed =
@@ -72,6 +116,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       state = load();
     }),
     latencyMs: options.latencyMs ?? 0,
+    latencyProfile: options.latencyProfile ?? 'off',
+    strict: options.strict ?? false,
+    deletes: new InFlightLimit(STRICT_DELETE_CONCURRENCY),
     output: { int64AsString: options.int64AsString ?? true },
   };
   const { server, shutdown } = createEmulatorServer(runtime);

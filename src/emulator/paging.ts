@@ -28,14 +28,27 @@ export interface Paging {
   next?: string;
 }
 
+/** How a list departs from plain paging (strict mode's whole-board walks). */
+export interface PageOptions {
+  /** At most this many rows per page, whatever `limit` asks; the links keep the `limit` asked for. */
+  maxRows?: number;
+  /**
+   * `paging.next` carries a cursor that is refused (HTTP 400 code 100) when followed, while
+   * `paging.cursors.after` stays good: the broken `next` public clients work around.
+   */
+  brokenNext?: boolean;
+}
+
 /** One page of `items`, starting at `start` unless the request carries an `after`/`before` cursor. */
 export function takePage<T>(
   items: readonly T[],
   request: PageRequest,
   start = 0,
+  options: PageOptions = {},
 ): { data: T[]; paging?: Paging } {
   const { params } = request;
-  const limit = pageSize(params);
+  const asked = pageSize(params);
+  const limit = Math.min(asked, options.maxRows ?? asked);
   const after = params.get('after');
   const before = params.get('before');
   let end: number;
@@ -53,8 +66,11 @@ export function takePage<T>(
   if (data.length === 0) return { data };
   const last = start + data.length - 1;
   const paging: Paging = { cursors: { before: encodeCursor(start), after: encodeCursor(last) } };
-  if (start > 0) paging.previous = pageUrl(request, limit, 'before', encodeCursor(start));
-  if (last + 1 < items.length) paging.next = pageUrl(request, limit, 'after', encodeCursor(last));
+  if (start > 0) paging.previous = pageUrl(request, asked, 'before', encodeCursor(start));
+  if (last + 1 < items.length) {
+    const cursor = options.brokenNext ? encodeCursor(last, BROKEN_CURSOR_PREFIX) : encodeCursor(last);
+    paging.next = pageUrl(request, asked, 'after', cursor);
+  }
   return { data, paging };
 }
 
@@ -73,13 +89,17 @@ function pageUrl(request: PageRequest, limit: number, direction: 'before' | 'aft
 }
 
 const CURSOR_PREFIX = 'emulator-position:';
+/** The cursor of a broken `next` link: it names a position, but is never accepted. */
+const BROKEN_CURSOR_PREFIX = 'emulator-next-link:';
 
-function encodeCursor(index: number): string {
-  return Buffer.from(`${CURSOR_PREFIX}${index}`).toString('base64url');
+function encodeCursor(index: number, prefix = CURSOR_PREFIX): string {
+  return Buffer.from(`${prefix}${index}`).toString('base64url');
 }
 
 function decodeCursor(cursor: string): number {
   const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  // A broken `next` fails like any cursor upstream cannot use (strict mode's stand-in).
+  if (text.startsWith(BROKEN_CURSOR_PREFIX)) throw invalidParam('Invalid paging cursor');
   const index = text.startsWith(CURSOR_PREFIX) ? Number(text.slice(CURSOR_PREFIX.length)) : NaN;
   if (!Number.isSafeInteger(index) || index < 0) throw invalidParam('Invalid paging cursor');
   return index;

@@ -92,8 +92,12 @@ export class Params {
     return parsed;
   }
 
-  /** A list of numeric ids given as a JSON array (of strings or numbers) or as `1,2,3`. */
-  idList(name: string): string[] | undefined {
+  /**
+   * A list of numeric ids given as a JSON array (of strings or numbers) or as `1,2,3`. With
+   * `integersOnly` (strict mode), ids written as JSON strings (`["123"]`) are refused: the only doc
+   * says "list of integers". Integers are read exactly, also beyond 2^53.
+   */
+  idList(name: string, { integersOnly = false } = {}): string[] | undefined {
     const value = this.get(name);
     if (value === undefined) return undefined;
     let items: unknown[];
@@ -104,6 +108,8 @@ export class Params {
       } catch {
         items = [undefined];
       }
+      const quoted = integersOnly ? items.findIndex((item) => typeof item === 'string') : -1;
+      if (quoted >= 0) throw invalidParam(`Param ${name}[${quoted}] must be an integer`);
     } else {
       items = value.split(',').map((item) => item.trim());
     }

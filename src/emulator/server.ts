@@ -1,7 +1,8 @@
 /**
  * The HTTP layer: one `node:http` server that sends `/__emulator/…` to the control endpoints and
- * everything else through latency, routing, counting, fault injection, parameter parsing,
- * authentication and the endpoint handler, answering Graph errors in Graph's envelope.
+ * everything else through routing, latency, counting, strict mode's DELETE limit, fault injection,
+ * parameter parsing, authentication, strict mode's field check and the endpoint handler, answering
+ * Graph errors in Graph's envelope.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -11,14 +12,17 @@ import {
   defaultErrorForStatus,
   GraphError,
   permissionDenied,
+  unknownErrorOverload,
   unknownObject,
   unknownPath,
 } from './graph-errors.ts';
 import { stringifyJson, type JsonWriteOptions } from './json.ts';
+import { profileDelayMs, type LatencyProfile } from './latency.ts';
 import { Params } from './params.ts';
 import { readBody, readBodyParams } from './request-body.ts';
-import type { Router } from './router.ts';
+import type { Endpoint, Router } from './router.ts';
 import type { EmulatorState } from './state.ts';
+import { DELETE_ROUTES, refuseGuessedFields, STRICT_DELETE_MIN_MS, type InFlightLimit } from './strict.ts';
 import { authenticate, extractToken } from './tokens.ts';
 
 /** What the server serves from; `state` is replaced on reset, so it is read per request. */
@@ -27,6 +31,10 @@ export interface EmulatorRuntime {
   readonly router: Router;
   readonly control: Control;
   readonly latencyMs: number;
+  readonly latencyProfile: LatencyProfile;
+  readonly strict: boolean;
+  /** DELETEs in flight (strict mode refuses those beyond the limit). */
+  readonly deletes: InFlightLimit;
   readonly output: JsonWriteOptions;
 }
 
@@ -76,20 +84,41 @@ async function handle(
     send(res, answer.status, {}, JSON.stringify(answer.body));
     return;
   }
+  let release: (() => void) | undefined;
   try {
-    if (runtime.latencyMs > 0) await sleep(runtime.latencyMs, undefined, { signal });
-    const segments = pathSegments(url.pathname);
-    const endpoint = runtime.router.match(method, segments, runtime.state);
+    // Routed first (errors kept for later): the latency profile and the DELETE limit depend on the route.
+    let endpoint: Endpoint | undefined;
+    let segments: string[] = [];
+    let notServed: unknown;
+    try {
+      segments = pathSegments(url.pathname);
+      endpoint = runtime.router.match(method, segments, runtime.state);
+    } catch (error) {
+      notServed = error;
+    }
+    const isDelete = runtime.strict && endpoint !== undefined && DELETE_ROUTES.has(endpoint.route);
+    let overloaded = false;
+    if (isDelete) {
+      if (runtime.deletes.tryAcquire()) release = () => runtime.deletes.release();
+      else overloaded = true;
+    }
+    let delayMs = runtime.latencyMs + profileDelayMs(runtime.latencyProfile, endpoint?.route);
+    if (isDelete) delayMs = Math.max(delayMs, STRICT_DELETE_MIN_MS);
+    if (delayMs > 0) await sleep(delayMs, undefined, { signal });
+    if (!endpoint) throw notServed;
+
     runtime.control.count(endpoint.route);
+    // Too many DELETEs at once: graph.oculus.com's overload answer, and nothing is deleted.
+    if (overloaded) throw unknownErrorOverload();
     const fault = runtime.control.takeFault(endpoint.route);
     if (fault && fault.delayMs > 0) await sleep(fault.delayMs, undefined, { signal });
     if (fault?.reset) {
       req.socket.destroy();
       return;
     }
-    if (fault?.status !== undefined) {
-      const answer = faultResponse({ ...fault, status: fault.status });
-      send(res, answer.status, answer.headers, answer.body);
+    const faulted = fault && faultResponse(fault, runtime.strict);
+    if (faulted) {
+      send(res, faulted.status, faulted.headers, faulted.body);
       return;
     }
 
@@ -103,6 +132,7 @@ async function handle(
     if (endpoint.route.includes('{app_id}') && segments[0] !== state.app.id) {
       throw unknownObject(method, segments[0] ?? '');
     }
+    if (runtime.strict) refuseGuessedFields(endpoint.route, params.get('fields'));
     const ctx: RequestContext = {
       method,
       url,
@@ -112,6 +142,7 @@ async function handle(
       caller,
       state,
       output: runtime.output,
+      strict: runtime.strict,
     };
     send(res, 200, {}, stringifyJson(endpoint.handle(ctx), runtime.output));
   } catch (error) {
@@ -123,6 +154,8 @@ async function handle(
     if (!(error instanceof GraphError)) console.error('[emulator] internal error:', error);
     const graphError = error instanceof GraphError ? error : defaultErrorForStatus(500);
     send(res, graphError.status, {}, stringifyJson(graphError.toBody(), runtime.output));
+  } finally {
+    release?.();
   }
 }
 

@@ -4,7 +4,7 @@
  * body). When both are present the header wins.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { invalidToken } from './graph-errors.ts';
+import { invalidApplication, invalidToken } from './graph-errors.ts';
 import type { Params } from './params.ts';
 import type { EmulatorState, UserRecord } from './state.ts';
 
@@ -18,13 +18,18 @@ export function extractToken(headers: IncomingHttpHeaders, params: Params): stri
 }
 
 /**
- * Resolves a token to its caller. Anything else — no token, a garbled one, an app token with a
- * rotated-out secret or for another app — is the 190 "Invalid OAuth 2.0 Access Token" error.
+ * Resolves a token to its caller. An app token (`OC|<id>|<secret>`) with a rotated-out secret or
+ * for another app is the captured 190 "Error validating application" (`OAuthException`); anything
+ * else — no token, an unknown or garbled one — is the 190 "Invalid OAuth 2.0 Access Token" error.
  */
 export function authenticate(token: string | undefined, state: EmulatorState): Caller {
   if (token === undefined) throw invalidToken();
   if (token === `OC|${state.app.id}|${state.app.secret}`) return { kind: 'app', token };
   const user = state.usersByToken.get(token);
   if (user) return { kind: 'user', token, user };
+  if (APP_TOKEN_SHAPE.test(token)) throw invalidApplication();
   throw invalidToken();
 }
+
+/** `OC|<numeric app id>|<secret>`: the shape of an app access token, right or wrong. */
+const APP_TOKEN_SHAPE = /^OC\|\d+\|[^|]+$/;

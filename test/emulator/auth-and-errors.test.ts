@@ -38,6 +38,23 @@ describe('access tokens', () => {
     }
   });
 
+  it('answers a refused app token with the captured "Error validating application" body', async () => {
+    const response = await emu.call('GET', definitions, { bearer: `OC|${APP_ID}|old-secret` });
+    expect(response.body).toEqual({
+      error: {
+        message: 'Error validating application',
+        type: 'OAuthException',
+        code: 190,
+        fbtrace_id: expect.stringMatching(/^[\w-]{16,}$/),
+      },
+    });
+    const user = await emu.call('GET', definitions, { bearer: 'FRLnot-a-user' });
+    expect(user.body.error).toMatchObject({
+      message: 'Invalid OAuth 2.0 Access Token',
+      type: 'OCApiException',
+    });
+  });
+
   it('accepts the token as a query parameter, a form field, a JSON field or a Bearer header', async () => {
     const viaQuery = await emu.call('GET', definitions, { bearer: null, query: { access_token: APP_TOKEN } });
     const viaHeader = await emu.call('GET', definitions);

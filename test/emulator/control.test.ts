@@ -114,6 +114,32 @@ describe('fault injection', () => {
     expect((await readAchievements()).status).toBe(200);
   });
 
+  it('throttles with throttle: true (429 code 4 in the default mode), keeping given headers', async () => {
+    await fault({ route: ROUTES.userAchievementsRead, throttle: true, headers: { 'Retry-After': '2' } });
+    const limited = await readAchievements();
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toBe('2');
+    expect(limited.body.error).toMatchObject({
+      code: 4,
+      type: 'OAuthException',
+      is_transient: true,
+      message: 'Application request limit reached',
+    });
+    expect((await readAchievements()).status).toBe(200);
+  });
+
+  it('refuses a throttle with its own status or body', async () => {
+    for (const extra of [{ status: 503 }, { body: { error: {} } }]) {
+      const response = await emu.control('POST', 'faults', {
+        route: ROUTES.userAchievementsRead,
+        throttle: true,
+        ...extra,
+      });
+      expect(response.status).toBe(400);
+      expect(response.body.error.message).toContain('throttle: true picks its own status and body');
+    }
+  });
+
   it('refuses an unknown route or an empty fault with 400', async () => {
     const unknown = await emu.control('POST', 'faults', { route: 'GET /nope', status: 500 });
     expect(unknown.status).toBe(400);

@@ -359,7 +359,9 @@ describe('errors and faults', () => {
   it('surfaces a rejected app secret as code 190 without the secret', async () => {
     const bad = clientFor(emu, { appSecret: `${PLANTED}-old` });
     const e = await failure(h.getLeaderboards(bad));
-    expect(e).toMatchObject({ status: 400, code: 190, type: 'OCApiException', isUnauthenticated: true });
+    // The body captured from the real API for a refused app token (not the user-token one).
+    expect(e).toMatchObject({ status: 400, code: 190, type: 'OAuthException', isUnauthenticated: true });
+    expect(e.message).toContain('Error validating application');
     expect(e.fbtraceId).toBeTruthy();
     expect(e.message).not.toContain(`${PLANTED}-old`);
     await bad.close();

@@ -18,6 +18,7 @@ import { pageSize, takePage } from '../paging.ts';
 import { parseJson } from '../json.ts';
 import type { Endpoint } from '../router.ts';
 import type { EntryRecord, LeaderboardRecord, UserRecord } from '../state.ts';
+import { STRICT_FULL_BOARD_PAGE_CAP } from '../strict.ts';
 import { userType } from './users.ts';
 
 const SORT_ORDERS = ['HIGHER_IS_BETTER', 'LOWER_IS_BETTER'] as const;
@@ -36,6 +37,7 @@ const leaderboardType: NodeType<LeaderboardRecord> = {
     entry_write_policy: own('entry_write_policy'),
     entry_count: { get: (l) => BigInt(l.entries.size) },
     title: own('title'),
+    score_type: own('score_type'),
     // 0 means "unbounded" and is left out, like any unset value.
     earliest_allowed_entry_time: { get: (l) => l.earliest_allowed_entry_time || undefined },
     latest_allowed_entry_time: { get: (l) => l.latest_allowed_entry_time || undefined },
@@ -158,13 +160,18 @@ function readEntries(ctx: RequestContext): unknown {
     const circle = new Set([viewer.id, ...viewer.friends]);
     ranked = ranked.filter((v) => circle.has(v.entry.user_id));
   } else if (filter === 'USER_IDS') {
-    const ids = params.idList('user_ids');
+    const ids = params.idList('user_ids', { integersOnly: ctx.strict });
     if (!ids) throw missingParam('user_ids');
     for (const id of ids) if (!state.users.has(id)) throw invalidUserParam('user_ids', id);
     const wanted = new Set(ids);
     ranked = ranked.filter((v) => wanted.has(v.entry.user_id));
   }
 
+  // Strict mode: a whole-board walk gets short pages and a `next` that fails (public clients step
+  // with `after=<cursors.after>` instead); filtered views are small and keep plain paging.
+  const paging =
+    ctx.strict && filter === 'NONE' ? { maxRows: STRICT_FULL_BOARD_PAGE_CAP, brokenNext: true } : {};
+  const rows = Math.min(pageSize(params), paging.maxRows ?? Number.POSITIVE_INFINITY);
   let start = 0;
   if (startAt === 'OFFSET') {
     start = params.requiredInt('offset', 0, Number.MAX_SAFE_INTEGER);
@@ -172,13 +179,13 @@ function readEntries(ctx: RequestContext): unknown {
     const index = ranked.findIndex((v) => v.entry.user_id === viewer?.id);
     if (index < 0 && startAt === 'VIEWER') start = ranked.length; // an unranked viewer has no page
     // The page is centred on the viewer, as the SDK's CENTERED_ON_VIEWER names it.
-    if (index >= 0) start = Math.max(0, index - Math.floor(pageSize(params) / 2));
+    if (index >= 0) start = Math.max(0, index - Math.floor(rows / 2));
   }
-  const { data, paging } = takePage(ranked, ctx, start);
+  const page = takePage(ranked, ctx, start, paging);
   return {
-    data: data.map(project),
+    data: page.data.map(project),
     summary: params.bool('summary', false) ? { total_count: ranked.length } : undefined,
-    paging,
+    paging: page.paging,
   };
 }
 
