@@ -49,7 +49,9 @@ function countsSince(now: RequestCounts, base: RequestCounts): RequestCounts {
 export async function emulator(options: Parameters<typeof startEmulator>[0] = {}): Promise<EmulatorHandle> {
   // Unless a test brings its own fixture, the app secret is the planted one the sentinel looks for.
   const app = options.fixture ? undefined : { secret: PLANTED_SECRET };
-  const emu = await startEmulator({ port: 0, host: '127.0.0.1', app, ...options });
+  // EMULATOR_STRICT=true runs a suite against the strict emulator (as CI does for integration).
+  const strict = process.env.EMULATOR_STRICT === 'true';
+  const emu = await startEmulator({ port: 0, host: '127.0.0.1', app, strict, ...options });
   const control = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(`${emu.url}/__emulator/${path}`, {
       method,
