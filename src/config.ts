@@ -2,7 +2,12 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { DEFAULT_MAX_TOKEN_AGE_SECONDS, type AuthOptions } from './graphql/auth/jwt-verifier.ts';
 import type { QueryLimits } from './graphql/limits/query-limits.ts';
-import { RESILIENCE_DEFAULTS as RESILIENCE, type ResilienceOptions } from './horizon/index.ts';
+import {
+  parseRateLimit,
+  RESILIENCE_DEFAULTS as RESILIENCE,
+  type RateLimit,
+  type ResilienceOptions,
+} from './horizon/index.ts';
 
 /** Sections of the configuration reference, in the order they are printed. */
 export const CONFIG_GROUPS = [
@@ -10,6 +15,7 @@ export const CONFIG_GROUPS = [
   'HTTP server',
   'Callers and limits',
   'Operations: logs, readiness, shutdown',
+  'Several replicas (shared state on Redis; docs/replicas.md)',
   'Tracing (OpenTelemetry standard variables, read by its SDK; off unless one of the first three asks for traces)',
 ] as const;
 
@@ -28,7 +34,7 @@ export interface VariableDoc {
 
 const documented = <T extends z.ZodType>(schema: T, doc: VariableDoc): T => schema.meta({ ...doc });
 
-const [HORIZON, SERVER, CALLERS, OPERATIONS, TRACING] = CONFIG_GROUPS;
+const [HORIZON, SERVER, CALLERS, OPERATIONS, REPLICAS, TRACING] = CONFIG_GROUPS;
 
 /** A whole number within `[min, max]`, `fallback` when unset; every failure says the same thing. */
 const wholeNumber = (min: number, max: number, fallback: number) => {
@@ -218,6 +224,50 @@ export const EnvSchema = z
       group: OPERATIONS,
       description: 'Then in-flight requests get this long to finish before their connections are cut.',
     }),
+    REDIS_URL: documented(
+      z
+        .url({
+          protocol: /^rediss?$/,
+          error: 'must be a redis:// or rediss:// URL, e.g. redis://:password@redis:6379/0',
+        })
+        .optional(),
+      {
+        group: REPLICAS,
+        description:
+          'Redis 7 or Valkey (password and database index in the URL; `rediss://` for TLS). Turns on what replicas share: idempotency keys, the upstream budget, cache invalidations. Unset: all of it in this process.',
+        secret: true,
+      },
+    ),
+    REDIS_KEY_PREFIX: documented(
+      z
+        .string()
+        .regex(/^[A-Za-z0-9:._-]{1,64}$/, 'must be 1–64 letters, digits or : . _ -')
+        .default('horizon:'),
+      {
+        group: REPLICAS,
+        description:
+          'Prefix of every Redis key and channel (the app id follows it): one Redis can serve several deployments.',
+      },
+    ),
+    HORIZON_RATE_LIMIT: documented(
+      z
+        .string()
+        .transform((text, ctx) => {
+          try {
+            return parseRateLimit(text);
+          } catch (error) {
+            ctx.addIssue({ code: 'custom', message: (error as Error).message });
+            return z.NEVER;
+          }
+        })
+        .optional(),
+      {
+        group: REPLICAS,
+        description:
+          'Upstream budget of the app, e.g. `600/10s`: at most 600 calls to Meta in any 10 s (a sliding window), across every replica with REDIS_URL, per process without. A call over it is not sent: RATE_LIMITED with retryAfterMs.',
+        shownDefault: '(unset = no budget)',
+      },
+    ),
     EMULATOR_LATENCY_MS: documented(wholeNumber(0, 600_000, 0), {
       group: OPERATIONS,
       description: 'Demo/test only: delay the embedded emulator adds to every response.',
@@ -369,6 +419,10 @@ export interface Config {
   shutdownDelayMs: number;
   /** Delay the embedded emulator adds to every response, ms (demos and tests only). */
   emulatorLatencyMs: number;
+  /** Shared state across replicas (`REDIS_URL`); undefined keeps everything in this process. */
+  redis?: { url: string; keyPrefix: string };
+  /** The app's upstream budget (`HORIZON_RATE_LIMIT`); undefined = none. */
+  rateLimit?: RateLimit;
 }
 
 /** Thrown for a bad environment; the message names each offending variable. */
@@ -421,6 +475,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     shutdownDelayMs: e.SHUTDOWN_DELAY_MS,
     emulatorLatencyMs: e.EMULATOR_LATENCY_MS,
+    redis: e.REDIS_URL ? { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX } : undefined,
+    rateLimit: e.HORIZON_RATE_LIMIT,
   };
 }
 

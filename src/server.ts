@@ -17,6 +17,7 @@ import { createContext, type ContextDependencies, type GraphQLContext } from './
 import { DEFAULT_LIMITS, queryLimits, type QueryLimits } from './graphql/limits/query-limits.ts';
 import { InMemoryIdempotencyStore, type IdempotencyStore } from './graphql/mutations/idempotency-store.ts';
 import { createSharedLists } from './graphql/data/index.ts';
+import type { ListInvalidation } from './graphql/loaders/shared-list.ts';
 import { upstreamFailure } from './graphql/errors.ts';
 import { buildSchema } from './graphql/schema.ts';
 import type { Logger } from './logger.ts';
@@ -46,6 +47,10 @@ export interface ServerOptions {
   introspection?: boolean;
   /** Idempotency keys store. Default: in memory, 24 h. */
   idempotency?: IdempotencyStore;
+  /** Changes of the shared lists told to and heard from other replicas (Redis). Default: none. */
+  listInvalidation?: ListInvalidation;
+  /** Run by `close()` once the server has stopped (e.g. closing the Redis connections). */
+  onClosed?: () => Promise<void>;
   /** Serve `@requiresScopes`/`@authenticated` in the SDL (false for `@apollo/gateway`). Default true. */
   securityDirectives?: boolean;
   /**
@@ -85,7 +90,7 @@ export async function startServer(
   const observability = options.observability ?? createObservability({ logger });
   const { readiness, metrics } = observability;
   metrics.trackCircuits(() => horizon.circuitStates());
-  const lists = createSharedLists(options.cacheTtlMs, observability.cacheHooks);
+  const lists = createSharedLists(options.cacheTtlMs, observability.cacheHooks, options.listInvalidation);
   const limitSettings = options.limits ?? DEFAULT_LIMITS;
   const contextDeps: ContextDependencies = {
     horizon,
@@ -178,6 +183,7 @@ export async function startServer(
       if (options.shutdownDelayMs)
         await new Promise((resolve) => setTimeout(resolve, options.shutdownDelayMs));
       await apollo.stop();
+      await options.onClosed?.();
     },
   };
 }

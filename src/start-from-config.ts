@@ -1,8 +1,9 @@
 import type { Config } from './config.ts';
 import { jwtCallerResolver, uncheckedCaller } from './graphql/auth/jwt-verifier.ts';
-import { HorizonClient } from './horizon/index.ts';
+import { HorizonClient, SlidingWindowBudget, type UpstreamAdmission } from './horizon/index.ts';
 import { createLogger, type Logger } from './logger.ts';
-import { createObservability, startTracing } from './observability/index.ts';
+import { createObservability, startTracing, type Observability } from './observability/index.ts';
+import { createRedisSharedState, type SharedState } from './shared-state/index.ts';
 import { startServer, type RunningServer, type ServerOptions } from './server.ts';
 
 /** Where the client sends its calls, and with which app credentials. */
@@ -36,6 +37,7 @@ export async function startFromConfig(
       upstream.appSecret,
       config.routerSecret,
       config.auth.mode === 'jwt' ? config.auth.options.jwtSecret : undefined,
+      redisPassword(config.redis?.url),
     ],
   });
   // Before anything serves, so the first request is traced (when OTEL_* asks for traces).
@@ -45,7 +47,9 @@ export async function startFromConfig(
     logger,
     readinessUpstreamGraceMs: config.readinessUpstreamGraceMs,
   });
+  const shared = sharedState(config, upstream.appId, logger, observability);
   const horizon = new HorizonClient({
+    admission: budget(config, shared, observability),
     ...upstream,
     connections: config.maxConnections,
     timeoutMs: config.timeoutMs,
@@ -67,10 +71,59 @@ export async function startFromConfig(
       observability,
       shutdownTimeoutMs: config.shutdownTimeoutMs,
       shutdownDelayMs: config.shutdownDelayMs,
+      idempotency: shared?.idempotency,
+      listInvalidation: shared?.invalidation,
+      onClosed: shared?.close,
       ...overrides,
     },
     config.port,
     config.host,
   );
   return { server, horizon, logger, tracing };
+}
+
+/**
+ * With REDIS_URL: idempotency keys, the budget and cache invalidations shared with the other
+ * replicas of this app, Redis's availability in /readyz and in metrics. Connecting is not awaited.
+ */
+function sharedState(
+  config: Config,
+  appId: string,
+  logger: Logger,
+  observability: Observability,
+): SharedState | undefined {
+  if (!config.redis) return undefined;
+  const { metrics, readiness } = observability;
+  const shared: SharedState = createRedisSharedState({
+    ...config.redis,
+    appId,
+    logger,
+    onInvalidationReceived: (list) => counted.onInvalidationReceived(list),
+  });
+  const counted = metrics.trackSharedState(() => ({
+    redis: shared.available,
+    invalidationsLive: shared.invalidationsLive,
+  }));
+  readiness.watchRedis(() => shared.available);
+  logger.info({ keyPrefix: config.redis.keyPrefix }, 'shared state on Redis (REDIS_URL): connecting');
+  return shared;
+}
+
+/** HORIZON_RATE_LIMIT: on Redis for the whole fleet when shared, else for this process. */
+function budget(
+  config: Config,
+  shared: SharedState | undefined,
+  observability: Observability,
+): UpstreamAdmission | undefined {
+  if (!config.rateLimit) return undefined;
+  const hooks = observability.metrics.budgetHooks();
+  return shared
+    ? shared.budget(config.rateLimit, hooks)
+    : new SlidingWindowBudget(config.rateLimit, { hooks });
+}
+
+function redisPassword(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  const password = decodeURIComponent(new URL(url).password);
+  return password || undefined;
 }

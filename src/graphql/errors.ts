@@ -13,7 +13,8 @@ export type ErrorCode =
   | 'UPSTREAM_UNAVAILABLE'
   | 'QUERY_TOO_EXPENSIVE'
   | 'IDEMPOTENCY_IN_DOUBT'
-  | 'IDEMPOTENCY_IN_FLIGHT';
+  | 'IDEMPOTENCY_IN_FLIGHT'
+  | 'IDEMPOTENCY_STORE_UNAVAILABLE';
 
 /** Our own argument validation failed; no upstream call was made. */
 export function badUserInput(message: string, argument?: string): GraphQLError {

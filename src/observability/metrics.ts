@@ -118,6 +118,63 @@ export class Metrics {
     });
   }
 
+  /**
+   * Metrics of the upstream budget (`HORIZON_RATE_LIMIT`); give the returned hooks to the budget.
+   * Call once per registry.
+   */
+  budgetHooks(): { onDecision(admitted: boolean, remaining: number): void } {
+    const remaining = new Gauge({
+      name: 'horizon_upstream_budget_remaining',
+      help: 'Upstream calls left in the current HORIZON_RATE_LIMIT window, as of the last call asked for (fleet-wide with Redis).',
+      registers: [this.registry],
+    });
+    const refused = new Counter({
+      name: 'horizon_upstream_budget_refused_total',
+      help: 'Upstream calls not sent because the HORIZON_RATE_LIMIT budget was spent (answered RATE_LIMITED).',
+      registers: [this.registry],
+    });
+    return {
+      onDecision: (admitted, left) => {
+        remaining.set(left);
+        if (!admitted) refused.inc();
+      },
+    };
+  }
+
+  /**
+   * Shared state on Redis, read at scrape time: `shared_state_redis_up` (1 when Redis answers) and
+   * `shared_cache_invalidation_subscribed` (0: changes made on other replicas are not heard, and
+   * the shared lists live out CACHE_TTL_SECONDS). Returns the hook counting invalidations received.
+   */
+  trackSharedState(read: () => { redis: boolean; invalidationsLive: boolean }): {
+    onInvalidationReceived(list: string): void;
+  } {
+    const registers = [this.registry];
+    new Gauge({
+      name: 'shared_state_redis_up',
+      help: '1 when Redis (REDIS_URL) answers commands; 0 while keyed writes fail with IDEMPOTENCY_STORE_UNAVAILABLE and the budget is per replica.',
+      registers,
+      collect() {
+        this.set(read().redis ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'shared_cache_invalidation_subscribed',
+      help: '1 while invalidations from other replicas arrive (Redis pub/sub); 0 while the shared lists fall back to CACHE_TTL_SECONDS.',
+      registers,
+      collect() {
+        this.set(read().invalidationsLive ? 1 : 0);
+      },
+    });
+    const received = new Counter({
+      name: 'shared_cache_invalidations_received_total',
+      help: 'Shared lists dropped because another replica changed them (list="all": after the subscription was lost and came back).',
+      labelNames: ['list'],
+      registers,
+    });
+    return { onInvalidationReceived: (list) => received.inc({ list }) };
+  }
+
   /** The bounded label value for an operation name. */
   operationName(name: string | null | undefined): string {
     return name ? this.#operationNames.value(name) : ANONYMOUS;

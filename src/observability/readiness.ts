@@ -1,15 +1,22 @@
 /** Why the subgraph is not ready, as `/readyz` says it. */
 export type NotReadyReason = 'starting' | 'draining' | 'upstream unreachable';
 
-/** The body of `/readyz`. */
-export type ReadinessReport =
+/**
+ * Whether the shared state (Redis) answers. `unavailable` does not make the replica not ready:
+ * it still serves reads and key-less writes (keyed writes fail with IDEMPOTENCY_STORE_UNAVAILABLE).
+ */
+export type RedisAvailability = 'available' | 'unavailable';
+
+/** The body of `/readyz`; `redis` only when REDIS_URL is set. */
+export type ReadinessReport = (
   | { status: 'ready' }
   | {
       status: 'not ready';
       reason: NotReadyReason;
       /** With `upstream unreachable`: for how long, and the last failure seen. */
       upstream?: { unreachableForMs: number; lastFailure?: string };
-    };
+    }
+) & { redis?: RedisAvailability };
 
 /** Options of `Readiness`. */
 export interface ReadinessOptions {
@@ -40,6 +47,7 @@ export class Readiness {
   #lastFailure?: string;
   #lastSeen = Number.NEGATIVE_INFINITY;
   #probing?: Promise<void>;
+  #redis?: () => boolean;
 
   constructor(options: ReadinessOptions) {
     if (!Number.isInteger(options.upstreamGraceMs) || options.upstreamGraceMs < 0)
@@ -55,6 +63,11 @@ export class Readiness {
   /** The server listens and GraphQL is mounted. */
   markStarted(): void {
     if (this.#phase === 'starting') this.#phase = 'serving';
+  }
+
+  /** Reports Redis in every report (`redis: available | unavailable`); `up` is read each time. */
+  watchRedis(up: () => boolean): void {
+    this.#redis = up;
   }
 
   /** Shutdown began: load balancers should stop sending new requests. */
@@ -92,6 +105,12 @@ export class Readiness {
 
   /** The current report, without probing. */
   report(): ReadinessReport {
+    const report = this.#report();
+    if (!this.#redis) return report;
+    return { ...report, redis: this.#redis() ? 'available' : 'unavailable' };
+  }
+
+  #report(): ReadinessReport {
     if (this.#phase !== 'serving') return { status: 'not ready', reason: this.#phase };
     if (this.#graceMs > 0 && this.#unreachableSince !== undefined) {
       const unreachableForMs = this.#now() - this.#unreachableSince;

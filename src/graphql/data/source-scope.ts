@@ -8,7 +8,8 @@ import {
   type Leaderboard,
 } from '../../horizon/index.ts';
 import type { LoaderScope } from '../loaders/per-key-loader.ts';
-import { SharedList, type SharedListHooks } from '../loaders/shared-list.ts';
+import type { SharedListName } from './cost.ts';
+import { SharedList, type ListInvalidation, type SharedListHooks } from '../loaders/shared-list.ts';
 
 /** The lists every request shares, one of each per server (per app). */
 export interface SharedLists {
@@ -20,9 +21,21 @@ export interface SharedLists {
   catalog: SharedList<CatalogItem>;
 }
 
-export function createSharedLists(ttlMs: number, hooks: SharedListHooks = {}): SharedLists {
-  const options = { ttlMs, hooks };
-  return {
+/**
+ * The server's shared lists. With `invalidation`, a list one of our writes changed is dropped on
+ * every replica, and a list another replica changed is dropped here.
+ */
+export function createSharedLists(
+  ttlMs: number,
+  hooks: SharedListHooks = {},
+  invalidation?: ListInvalidation,
+): SharedLists {
+  const options = {
+    ttlMs,
+    hooks,
+    onInvalidate: invalidation && ((list: SharedListName) => invalidation.publish(list)),
+  };
+  const lists: SharedLists = {
     definitions: new SharedList(
       'definitions',
       async (transport) =>
@@ -45,6 +58,10 @@ export function createSharedLists(ttlMs: number, hooks: SharedListHooks = {}): S
       options,
     ),
   };
+  invalidation?.subscribe((name) => {
+    for (const list of Object.values(lists)) if (name === 'all' || list.name === name) list.forget();
+  });
+  return lists;
 }
 
 /** What every data source of one operation works with. */

@@ -9,6 +9,20 @@ export interface SharedListHooks {
   onLookup?(list: SharedListName, hit: boolean): void;
 }
 
+/**
+ * How replicas tell each other that a list changed (Redis pub/sub across replicas; nothing in one
+ * process). Delivery is best effort: a replica that misses a message serves the list until its TTL.
+ */
+export interface ListInvalidation {
+  /** Tells the other replicas that `list` changed; must not throw. */
+  publish(list: SharedListName): void;
+  /**
+   * Calls `drop` for each list another replica changed, and with `all` when messages may have been
+   * missed (the subscription was lost and is back).
+   */
+  subscribe(drop: (list: SharedListName | 'all') => void): void;
+}
+
 /** Most names remembered as unknown per list. */
 const MAX_UNKNOWN_NAMES = 10_000;
 /** Least time between two refreshes of a list caused by a name it did not have. */
@@ -32,6 +46,7 @@ export class SharedList<V> {
   readonly #unknown: LRUCache<string, true> | undefined;
   readonly #refreshIntervalMs: number;
   readonly #hooks: SharedListHooks;
+  readonly #onInvalidate?: (list: SharedListName) => void;
   #loadedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
@@ -42,12 +57,15 @@ export class SharedList<V> {
       hooks?: SharedListHooks;
       /** Least time between two refreshes for missing names. Default `min(ttlMs, 5 s)`. */
       refreshIntervalMs?: number;
+      /** Told after `invalidate()` (our own write changed the list), e.g. to tell other replicas. */
+      onInvalidate?: (list: SharedListName) => void;
     },
   ) {
     if (!Number.isInteger(options.ttlMs) || options.ttlMs < 0)
       throw new TypeError(`SharedList: ttlMs must be an integer >= 0, got ${options.ttlMs}`);
     this.name = name;
     this.#hooks = options.hooks ?? {};
+    this.#onInvalidate = options.onInvalidate;
     this.#refreshIntervalMs = options.refreshIntervalMs ?? Math.min(options.ttlMs, MAX_REFRESH_INTERVAL_MS);
     this.#lists = new LRUCache({
       max: 1,
@@ -95,8 +113,14 @@ export class SharedList<V> {
     return this.#lists.peek('all')?.size;
   }
 
-  /** Forgets the list and the unknown names, e.g. after one of our writes changed them. */
+  /** Forgets the list and the unknown names after one of our writes changed them, here and on other replicas. */
   invalidate(): void {
+    this.forget();
+    this.#onInvalidate?.(this.name);
+  }
+
+  /** Forgets the list and the unknown names in this process only (another replica changed them). */
+  forget(): void {
     this.#lists.clear();
     this.#unknown?.clear();
     this.#loadedAt = Number.NEGATIVE_INFINITY;

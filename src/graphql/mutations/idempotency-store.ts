@@ -21,15 +21,28 @@ export type IdempotencyEntry =
 export interface IdempotencyStore {
   /**
    * Claims `key` for a first attempt (then returns undefined), or returns what is known of it.
-   * Atomic: of concurrent claims of one key, exactly one succeeds.
+   * Atomic: of concurrent claims of one key, exactly one succeeds. Rejects with
+   * `IdempotencyStoreUnavailableError` when the store cannot answer. A shared store may answer
+   * `in_flight` without `outcome` (the attempt runs in another process); asking again later
+   * tells how it ended.
    */
   claim(key: string, fingerprint: string, outcome: Promise<unknown>): Promise<IdempotencyEntry | undefined>;
+  // complete, markInDoubt and release never reject: a shared store that cannot record them
+  // leaves the claim to turn in doubt once its lease runs out (never free: no second write).
   /** The attempt ended with a definite outcome; remember it for the store's TTL. */
   complete(key: string, fingerprint: string, result: StoredOutcome): Promise<void>;
   /** The attempt may have been applied; remember that for the store's TTL. */
   markInDoubt(key: string, fingerprint: string): Promise<void>;
   /** The attempt was not applied: the key is free for a retry with it. */
   release(key: string): Promise<void>;
+}
+
+/**
+ * A store that cannot answer (Redis unreachable): thrown by `claim`, so that a keyed write fails
+ * closed, before any upstream call, with `IDEMPOTENCY_STORE_UNAVAILABLE`.
+ */
+export class IdempotencyStoreUnavailableError extends Error {
+  override readonly name = 'IdempotencyStoreUnavailableError';
 }
 
 /** Options of `InMemoryIdempotencyStore`. */

@@ -3,10 +3,21 @@ import { GraphQLError } from 'graphql';
 import { callerScope } from '../auth/caller.ts';
 import type { GraphQLContext } from '../context.ts';
 import { badUserInput, writeOutcomeOf } from '../errors.ts';
-import type { IdempotencyEntry, StoredOutcome } from './idempotency-store.ts';
+import {
+  IdempotencyStoreUnavailableError,
+  type IdempotencyEntry,
+  type IdempotencyStore,
+  type StoredOutcome,
+} from './idempotency-store.ts';
 
 /** Longest idempotency key accepted. */
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 200;
+
+/**
+ * How long a repeat waits for a first attempt running on another replica before answering
+ * IDEMPOTENCY_IN_FLIGHT, ms; and how often it asks meanwhile (doubling from the first to the last).
+ */
+export const IN_FLIGHT_WAIT = { totalMs: 10_000, firstPollMs: 20, lastPollMs: 250 } as const;
 
 /**
  * Runs a non-idempotent write at most once per idempotency key, as payment APIs do. A key is
@@ -35,7 +46,7 @@ export async function idempotent<T>(
   const scoped = sha256([callerScope(ctx.caller), operation, key]);
   const fingerprint = sha256([operation, sortKeys(args)]);
   const attempt = deferred<T>();
-  const known = await store.claim(scoped, fingerprint, attempt.promise);
+  const known = await claimOrWait(store, scoped, fingerprint, attempt.promise);
   if (known) return replay<T>(known, fingerprint, key, operation);
   try {
     const value = await run();
@@ -49,6 +60,38 @@ export async function idempotent<T>(
     else await store.markInDoubt(scoped, fingerprint);
     attempt.reject(error);
     throw error;
+  }
+}
+
+/**
+ * Claims the key, or returns what is known of it; while the first attempt runs on another replica
+ * (in flight, no outcome to share here), asks again until it ends or `IN_FLIGHT_WAIT.totalMs`
+ * passes. A key freed meanwhile (that attempt was not applied) is claimed for this one. A store
+ * that cannot answer fails the write before any upstream call.
+ */
+async function claimOrWait(
+  store: IdempotencyStore,
+  scoped: string,
+  fingerprint: string,
+  outcome: Promise<unknown>,
+): Promise<IdempotencyEntry | undefined> {
+  const deadline = Date.now() + IN_FLIGHT_WAIT.totalMs;
+  let pollMs: number = IN_FLIGHT_WAIT.firstPollMs;
+  for (;;) {
+    let known: IdempotencyEntry | undefined;
+    try {
+      known = await store.claim(scoped, fingerprint, outcome);
+    } catch (error) {
+      if (!(error instanceof IdempotencyStoreUnavailableError)) throw error;
+      throw new GraphQLError(
+        'The idempotency store is unreachable, so this write with an idempotencyKey was not sent; try again shortly',
+        { extensions: { code: 'IDEMPOTENCY_STORE_UNAVAILABLE', retryable: true, retryAfterMs: 1000 } },
+      );
+    }
+    const waiting = known?.state === 'in_flight' && !known.outcome && known.fingerprint === fingerprint;
+    if (!waiting || Date.now() + pollMs > deadline) return known;
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+    pollMs = Math.min(pollMs * 2, IN_FLIGHT_WAIT.lastPollMs);
   }
 }
 
@@ -70,7 +113,7 @@ async function replay<T>(
     throw new GraphQLError(
       `The first ${operation} with this idempotencyKey is still running; try again shortly`,
       {
-        extensions: { code: 'IDEMPOTENCY_IN_FLIGHT', retryable: true, retryAfterMs: 1000 },
+        extensions: { code: 'IDEMPOTENCY_IN_FLIGHT', retryable: true, retryAfterMs: 2000 },
       },
     );
   }
