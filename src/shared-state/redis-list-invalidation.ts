@@ -32,6 +32,7 @@ export class RedisListInvalidation implements ListInvalidation {
     this.#logger = logger;
     this.#hooks = hooks;
     redis.subscriber.on('ready', () => void this.#onReady());
+    if (redis.subscriber.isReady) void this.#onReady();
   }
 
   /** Whether invalidations from other replicas arrive now. */
