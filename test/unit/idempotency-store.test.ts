@@ -20,7 +20,11 @@ describe('InMemoryIdempotencyStore', () => {
       outcome,
     });
     await store.complete('key', 'fp', done);
-    expect(await store.claim('key', 'fp', outcome)).toEqual({ state: 'done', fingerprint: 'fp', result: done });
+    expect(await store.claim('key', 'fp', outcome)).toEqual({
+      state: 'done',
+      fingerprint: 'fp',
+      result: done,
+    });
   });
 
   it('frees a released key and keeps an in-doubt one', async () => {
@@ -30,7 +34,10 @@ describe('InMemoryIdempotencyStore', () => {
     expect(await store.claim('free', 'fp', Promise.resolve())).toBeUndefined();
     await store.claim('doubt', 'fp', Promise.resolve());
     await store.markInDoubt('doubt', 'fp');
-    expect(await store.claim('doubt', 'fp', Promise.resolve())).toEqual({ state: 'in_doubt', fingerprint: 'fp' });
+    expect(await store.claim('doubt', 'fp', Promise.resolve())).toEqual({
+      state: 'in_doubt',
+      fingerprint: 'fp',
+    });
   });
 
   it('remembers an outcome for its TTL and forgets it afterwards', async () => {
@@ -77,6 +84,8 @@ describe('InMemoryIdempotencyStore', () => {
   it('refuses a TTL or a cap that is not a positive integer', () => {
     expect(() => new InMemoryIdempotencyStore({ ttlMs: 0 })).toThrow(/ttlMs must be an integer >= 1, got 0/);
     expect(() => new InMemoryIdempotencyStore({ ttlMs: 1.5 })).toThrow(TypeError);
-    expect(() => new InMemoryIdempotencyStore({ maxEntries: 0 })).toThrow(/maxEntries must be an integer >= 1/);
+    expect(() => new InMemoryIdempotencyStore({ maxEntries: 0 })).toThrow(
+      /maxEntries must be an integer >= 1/,
+    );
   });
 });
