@@ -53,9 +53,13 @@ export async function startFromConfig(
     ...upstream,
     connections: config.maxConnections,
     timeoutMs: config.timeoutMs,
+    writeTimeoutMs: config.writeTimeoutMs,
+    maxResponseBytes: config.maxResponseBytes,
     resilience: config.resilience,
     observer: observability.upstreamObserver,
     onUnknownValue: observability.onUnknownValue,
+    onFieldRefused: observability.onFieldRefused,
+    fieldRefusalTtlMs: config.fieldRefusalTtlMs,
   });
   const server = await startServer(
     {

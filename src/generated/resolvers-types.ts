@@ -161,7 +161,7 @@ export type Leaderboard = {
   __typename?: 'Leaderboard';
   /** The leaderboard's unique, case-sensitive name, e.g. `GLOBAL_HIGH_SCORE`. */
   apiName: Scalars['String']['output'];
-  /** Entries written before this instant are rejected; null when there is no lower bound. */
+  /** Entries written before this instant are rejected; null when there is no lower bound, or when upstream refuses to serve it. */
   earliestAllowedEntryAt?: Maybe<Scalars['DateTime']['output']>;
   /**
    * The entries, ranked, as a Relay connection. Each page costs one `GET /leaderboard_entries` call (which
@@ -175,11 +175,16 @@ export type Leaderboard = {
   entryWritePolicy?: Maybe<LeaderboardWritePolicy>;
   /** The leaderboard's id upstream (used to delete it). */
   id?: Maybe<Scalars['ID']['output']>;
-  /** Entries written after this instant are rejected; null when there is no upper bound. */
+  /** Entries written after this instant are rejected; null when there is no upper bound, or when upstream refuses to serve it. */
   latestAllowedEntryAt?: Maybe<Scalars['DateTime']['output']>;
+  /**
+   * How scores read (e.g. points or times), as Meta names it: upstream text, since no public source lists
+   * its values. Null when unset, or when upstream refuses to serve it (the field is not documented).
+   */
+  scoreType?: Maybe<Scalars['String']['output']>;
   /** Which scores rank first; null when upstream sends a value this subgraph does not know yet (logged and counted in /metrics). */
   sortOrder?: Maybe<SortOrder>;
-  /** Display title, in the app's default locale; null when unset. */
+  /** Display title, in the app's default locale; null when unset, or when upstream refuses to serve it (not documented for reads). */
   title?: Maybe<Scalars['String']['output']>;
 };
 
@@ -210,7 +215,7 @@ export type LeaderboardEntry = {
   rank: Scalars['Int']['output'];
   /** The score, exact 64-bit integer. */
   score: Scalars['Int64']['output'];
-  /** Secondary 64-bit metric that breaks ties between equal scores; null when none. */
+  /** Secondary 64-bit metric that breaks ties between equal scores; null when none, or when upstream refuses to serve it (documented for writes only). */
   supplementaryMetric?: Maybe<Scalars['Int64']['output']>;
   /** When the entry was written; null when upstream does not say. */
   timestamp?: Maybe<Scalars['DateTime']['output']>;
@@ -644,7 +649,7 @@ export type Product = {
   price?: Maybe<Price>;
   /** The add-on's sku, unique in the app. */
   sku: Scalars['String']['output'];
-  /** The kind of add-on; null when upstream sends a value this subgraph does not know yet (logged and counted in /metrics). */
+  /** The kind of add-on; null when upstream sends a value this subgraph does not know yet (logged and counted in /metrics), or refuses to serve the field (it is not documented) for a sku that is not a `:SUBSCRIPTION__` term. */
   type?: Maybe<ProductType>;
 };
 
@@ -1106,6 +1111,7 @@ export type LeaderboardResolvers<ContextType = GraphQLContext, ParentType extend
   entryWritePolicy?: Resolver<Maybe<ResolversTypes['LeaderboardWritePolicy']>, ParentType, ContextType>;
   id?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   latestAllowedEntryAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  scoreType?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   sortOrder?: Resolver<Maybe<ResolversTypes['SortOrder']>, ParentType, ContextType>;
   title?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 }>;

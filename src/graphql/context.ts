@@ -26,6 +26,8 @@ export interface ContextDependencies extends DataSourceDependencies {
   logger: Logger;
   /** Most upstream calls one operation may make (`MAX_UPSTREAM_COST`), enforced call by call. */
   maxUpstreamCalls: number;
+  /** Deadline of one operation's upstream calls, ms (`REQUEST_DEADLINE_MS`). */
+  deadlineMs?: number;
 }
 
 /** Header the gateway forwards with the player's user access token. */
@@ -40,7 +42,7 @@ export async function createContext(
     return (Array.isArray(raw) ? raw[0] : raw)?.trim() || undefined;
   };
   return {
-    data: new DataSources(deps, new OperationBudget(deps.maxUpstreamCalls)),
+    data: new DataSources(deps, new OperationBudget(deps.maxUpstreamCalls, deps.deadlineMs)),
     userToken: first(USER_TOKEN_HEADER),
     caller: await deps.resolveCaller(first('authorization')),
     idempotency: deps.idempotency,

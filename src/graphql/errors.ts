@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'UPSTREAM_ERROR'
   | 'UPSTREAM_UNAVAILABLE'
   | 'QUERY_TOO_EXPENSIVE'
+  | 'UPSTREAM_CREDENTIALS_REJECTED'
   | 'IDEMPOTENCY_IN_DOUBT'
   | 'IDEMPOTENCY_IN_FLIGHT'
   | 'IDEMPOTENCY_STORE_UNAVAILABLE';
@@ -44,6 +45,7 @@ export function codeFor(error: HorizonApiError): ErrorCode {
   // Our own bulkhead shed the call: like a 429, the caller should slow down and try again.
   if (error.kind === 'overloaded') return 'RATE_LIMITED';
   if (error.isRateLimited) return 'RATE_LIMITED';
+  if (error.isAppCredentialsRejected) return 'UPSTREAM_CREDENTIALS_REJECTED';
   if (error.isUnauthenticated) return 'UNAUTHENTICATED';
   if (error.isForbidden) return 'FORBIDDEN';
   if (error.isNotFound) return 'NOT_FOUND';
@@ -54,14 +56,17 @@ export function codeFor(error: HorizonApiError): ErrorCode {
 
 /** The error the caller sees for a failed upstream call: a stable code plus the upstream details (secret-free). */
 export function upstreamFailure(error: HorizonApiError): GraphQLError {
-  return new GraphQLError(error.message, {
+  const message = error.isAppCredentialsRejected
+    ? `Meta refused this subgraph's app credentials (HORIZON_APP_ID / HORIZON_APP_SECRET): the subgraph's configuration must be fixed; nothing is wrong with this request. (${error.message})`
+    : error.message;
+  return new GraphQLError(message, {
     // Kept for `writeOutcomeOf`; never shown (responses carry message and extensions only).
     originalError: error,
     extensions: {
       code: codeFor(error),
       // Throttling (often HTTP 400 without `is_transient`) is not retried at once by the client,
       // but the caller may well retry after a pause.
-      retryable: error.transient || error.isRateLimited,
+      retryable: (error.transient || error.isRateLimited) && !error.isAppCredentialsRejected,
       // How long to wait, when upstream (`Retry-After`) or our own budget said.
       ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
       upstream: {

@@ -1,5 +1,9 @@
+import pLimit from 'p-limit';
 import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
+import type { ReadFields } from '../shared/read-fields.ts';
 import type { RouteTemplate } from '../shared/routes.ts';
+import { FieldRefusals } from './field-refusals.ts';
+import { buildFields } from './fields.ts';
 import { HorizonApiError, type HorizonApiErrorDetails } from './horizon-api-error.ts';
 import { parseUpstreamJson } from './json.ts';
 import { redact } from './redact.ts';
@@ -19,8 +23,18 @@ export interface HorizonClientOptions {
   appSecret: string;
   /** Maximum concurrent connections to the API. Default 256. */
   connections?: number;
-  /** Milliseconds to wait for response headers, and again for the body. Default 10 000. */
+  /** Most `DELETE`s in flight at once (`HORIZON_DELETE_CONCURRENCY`); more tend to make Meta answer 500/2. Default 5. */
+  deleteConcurrency?: number;
+  /**
+   * Total time a read (GET) may take, headers and body together, ms (`HORIZON_TIMEOUT_MS`).
+   * Default 5 000. A body still trickling in when it passes is cut: idle timers alone never fire
+   * while bytes keep coming.
+   */
   timeoutMs?: number;
+  /** The same for writes (POST, DELETE), ms (`HORIZON_WRITE_TIMEOUT_MS`). Default 15 000: real score submits take 3–4 s. */
+  writeTimeoutMs?: number;
+  /** Largest response body accepted, bytes (`HORIZON_MAX_RESPONSE_BYTES`); past it the connection is dropped. Default 16 MiB. */
+  maxResponseBytes?: number;
   /** Dispatcher to use instead of the client's own pool (unit tests with `MockAgent`). */
   dispatcher?: Dispatcher;
   /** Told about every HTTP attempt (metrics, logs, traces). */
@@ -34,6 +48,10 @@ export interface HorizonClientOptions {
    * exception thrown here is ignored.
    */
   onUnknownValue?(field: string, value: string): void;
+  /** Told when upstream refuses an optional field of a route (it is then left out for a while). */
+  onFieldRefused?(route: RouteTemplate, field: string): void;
+  /** How long a refused optional field is left out, ms (`HORIZON_FIELD_REFUSAL_TTL_MS`). Default 1 h. */
+  fieldRefusalTtlMs?: number;
   /**
    * The app's upstream call budget (`HORIZON_RATE_LIMIT`), asked before each HTTP attempt; a
    * refused attempt is not sent and fails with kind `over_budget`. Default: no budget.
@@ -77,8 +95,20 @@ export interface UpstreamCall {
   params?: UpstreamParams;
   /** A player's user access token: the call acts as that user instead of as the app. */
   userToken?: string;
+  /** Aborts the call (the operation's deadline), on top of its own timeout. */
+  signal?: AbortSignal;
+  /**
+   * For deletes retried after a failure that may have applied them: a retry answered "does not
+   * exist" (Graph 100/33) means the first attempt did the job, and counts as `{ success: true }`.
+   */
+  goneMeansDone?: boolean;
   /** Raw query string to send as is (for following `paging.next`); replaces `params`. */
   rawQuery?: string;
+  /**
+   * The `fields` of a read, core and optional: sent as the `fields` parameter, less the optional
+   * ones upstream refused (see `FieldRefusals`).
+   */
+  fields?: ReadFields;
   /**
    * Whether a transient failure may be retried automatically. Default: `safe` for GET, `never`
    * otherwise; endpoint functions set it explicitly, per call, from what the call does (the API
@@ -87,7 +117,14 @@ export interface UpstreamCall {
   retry?: RetryMode;
 }
 
-const DEFAULTS = { baseUrl: 'https://graph.oculus.com', connections: 256, timeoutMs: 10_000 };
+const DEFAULTS = {
+  baseUrl: 'https://graph.oculus.com',
+  connections: 256,
+  timeoutMs: 5_000,
+  writeTimeoutMs: 15_000,
+  deleteConcurrency: 5,
+  maxResponseBytes: 16 * 1024 * 1024,
+};
 
 /**
  * What the endpoint functions need of a client: the app id, one call, following a page link, and
@@ -109,6 +146,8 @@ export interface HorizonTransport {
  */
 export interface CallBudget {
   take(route: RouteTemplate): void;
+  /** Aborts the unit's calls still in flight when it fires (the operation's deadline). */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -125,12 +164,16 @@ export class HorizonClient implements HorizonTransport {
   readonly pathPrefix: string;
   readonly #appToken: string;
   readonly #timeoutMs: number;
+  readonly #writeTimeoutMs: number;
+  readonly #deletes: ReturnType<typeof pLimit>;
   readonly #dispatcher: Dispatcher;
   readonly #ownsDispatcher: boolean;
   readonly #secrets: string[];
   readonly #observer?: UpstreamObserver;
   readonly #resilience: Resilience;
   readonly #onUnknownValue?: (field: string, value: string) => void;
+  readonly #onFieldRefused?: (route: RouteTemplate, field: string) => void;
+  readonly #fields: FieldRefusals;
   readonly #admission?: UpstreamAdmission;
 
   constructor(options: HorizonClientOptions) {
@@ -150,18 +193,26 @@ export class HorizonClient implements HorizonTransport {
     this.#appToken = `OC|${options.appId}|${options.appSecret}`;
     this.#secrets = [options.appSecret, this.#appToken];
     this.#timeoutMs = positive(options.timeoutMs, 'timeoutMs') ?? DEFAULTS.timeoutMs;
+    this.#writeTimeoutMs = positive(options.writeTimeoutMs, 'writeTimeoutMs') ?? DEFAULTS.writeTimeoutMs;
+    this.#deletes = pLimit(
+      positive(options.deleteConcurrency, 'deleteConcurrency') ?? DEFAULTS.deleteConcurrency,
+    );
+    const maxResponseSize =
+      positive(options.maxResponseBytes, 'maxResponseBytes') ?? DEFAULTS.maxResponseBytes;
     const connections = positive(options.connections, 'connections') ?? DEFAULTS.connections;
     this.#observer = options.observer;
     if (options.onUnknownValue !== undefined && typeof options.onUnknownValue !== 'function') {
       throw new TypeError('HorizonClient: onUnknownValue must be a function');
     }
     this.#onUnknownValue = options.onUnknownValue?.bind(options);
+    this.#onFieldRefused = options.onFieldRefused?.bind(options);
+    this.#fields = new FieldRefusals(positive(options.fieldRefusalTtlMs, 'fieldRefusalTtlMs'));
     this.#resilience = new Resilience(options.resilience);
     this.#admission = options.admission;
     this.#ownsDispatcher = options.dispatcher === undefined;
     this.#dispatcher =
       options.dispatcher ??
-      new Pool(baseUrl.origin, { connections, keepAliveTimeout: 30_000, pipelining: 1 });
+      new Pool(baseUrl.origin, { connections, keepAliveTimeout: 30_000, pipelining: 1, maxResponseSize });
   }
 
   /**
@@ -169,8 +220,55 @@ export class HorizonClient implements HorizonTransport {
    * to repeat may take several HTTP attempts; each one is reported to the observer.
    */
   call(call: UpstreamCall): Promise<Record<string, unknown>> {
+    if (call.fields) return this.#callWithFields(call, call.fields);
     const mode = call.retry ?? (call.method === 'GET' ? 'safe' : 'never');
+    if (call.method === 'DELETE') return this.#deletes(() => this.#execute(call, mode));
     return this.#resilience.execute(call.route, mode, () => this.#attempt(call));
+  }
+
+  /** Runs `call` under the retry policy; see `UpstreamCall.goneMeansDone`. */
+  #execute(call: UpstreamCall, mode: RetryMode): Promise<Record<string, unknown>> {
+    if (!call.goneMeansDone) return this.#resilience.execute(call.route, mode, () => this.#attempt(call));
+    let attempts = 0;
+    return this.#resilience.execute(call.route, mode, async () => {
+      attempts += 1;
+      try {
+        return await this.#attempt(call);
+      } catch (error) {
+        if (attempts > 1 && error instanceof HorizonApiError && error.isNotFound) return { success: true };
+        throw error;
+      }
+    });
+  }
+
+  /**
+   * A read with a `fields` selection: asks for the core fields and the guesses not refused; when
+   * upstream refuses a guess, leaves it out (for the route, for a while) and asks again.
+   */
+  async #callWithFields(call: UpstreamCall, read: ReadFields): Promise<Record<string, unknown>> {
+    for (;;) {
+      try {
+        return await this.#fields.probe(call.route, read, () => {
+          const fields = buildFields(this.#fields.selection(call.route, read));
+          return this.call({ ...call, fields: undefined, params: { ...call.params, fields } });
+        });
+      } catch (error) {
+        const field =
+          error instanceof HorizonApiError ? this.#fields.refusedBy(error, call.route, read) : undefined;
+        if (field === undefined) throw error;
+        this.#fields.refuse(call.route, field);
+        try {
+          this.#onFieldRefused?.(call.route, field);
+        } catch {
+          // Reporting must never fail a read.
+        }
+      }
+    }
+  }
+
+  /** Optional fields of `read` whose acceptance on `route` is not known yet (each may cost one refused call). */
+  unsettledFields(route: RouteTemplate, read: ReadFields): number {
+    return this.#fields.unsettled(route, read);
   }
 
   /** One HTTP attempt, sent only if the budget admits it. */
@@ -189,6 +287,11 @@ export class HorizonClient implements HorizonTransport {
       body = encodeParams(call.params);
       headers['content-type'] = 'application/x-www-form-urlencoded';
     }
+    // One deadline for headers and body together, and the operation's own when it has one.
+    const timeout = call.method === 'GET' ? this.#timeoutMs : this.#writeTimeoutMs;
+    const signal = call.signal
+      ? AbortSignal.any([call.signal, AbortSignal.timeout(timeout)])
+      : AbortSignal.timeout(timeout);
     const done = this.#observer?.onCallStart({ route: call.route, method: call.method });
     let response: Dispatcher.ResponseData;
     let text: string;
@@ -199,8 +302,9 @@ export class HorizonClient implements HorizonTransport {
         path: `${this.pathPrefix}${call.path}${query ? `?${query}` : ''}`,
         headers,
         body,
-        headersTimeout: this.#timeoutMs,
-        bodyTimeout: this.#timeoutMs,
+        headersTimeout: timeout,
+        bodyTimeout: timeout,
+        signal,
       });
       text = await response.body.text();
     } catch (cause) {
@@ -210,8 +314,11 @@ export class HorizonClient implements HorizonTransport {
     }
     const header = response.headers['x-fb-trace-id'];
     try {
-      const json = interpretResponse(response.statusCode, response.headers, text, call.route, secrets);
-      done?.({ status: response.statusCode, fbtraceId: typeof header === 'string' ? header : undefined });
+      const json = interpretResponse(response.statusCode, response.headers, text, call, secrets);
+      done?.({
+        status: response.statusCode,
+        fbtraceId: typeof header === 'string' ? redact(header, secrets) : undefined,
+      });
       return json;
     } catch (error) {
       const apiError = error as HorizonApiError;
@@ -225,7 +332,12 @@ export class HorizonClient implements HorizonTransport {
    * the `access_token` it carries (the real API puts one there) is dropped, and our own
    * credentials go in the header as for every call.
    */
-  async follow(url: string, route: RouteTemplate, userToken?: string): Promise<Record<string, unknown>> {
+  async follow(
+    url: string,
+    route: RouteTemplate,
+    userToken?: string,
+    signal?: AbortSignal,
+  ): Promise<Record<string, unknown>> {
     let next: URL;
     try {
       next = new URL(url);
@@ -250,6 +362,7 @@ export class HorizonClient implements HorizonTransport {
       path: next.pathname.slice(this.pathPrefix.length),
       rawQuery: next.searchParams.toString(),
       userToken,
+      signal,
       retry: 'safe',
     });
   }
@@ -257,7 +370,7 @@ export class HorizonClient implements HorizonTransport {
   /** Passes an unknown upstream enum value to `onUnknownValue`; never throws. */
   reportUnknownValue(field: string, value: string): void {
     try {
-      this.#onUnknownValue?.(field, value);
+      this.#onUnknownValue?.(field, redact(value, this.#secrets));
     } catch {
       // Reporting is best effort: a failing log or metric must not fail the read it describes.
     }
@@ -272,11 +385,11 @@ export class HorizonClient implements HorizonTransport {
       appId: this.appId,
       call: (call) => {
         budget.take(call.route);
-        return this.call(call);
+        return this.call(budget.signal ? { ...call, signal: budget.signal } : call);
       },
       follow: (url, route, userToken) => {
         budget.take(route);
-        return this.follow(url, route, userToken);
+        return this.follow(url, route, userToken, budget.signal);
       },
       reportUnknownValue: (field, value) => this.reportUnknownValue(field, value),
     };
@@ -287,9 +400,12 @@ export class HorizonClient implements HorizonTransport {
     return this.#resilience.circuitStates();
   }
 
-  /** Removes the app secret and any tokens from a text before it leaves the client. */
-  redact(text: string): string {
-    return redact(text, this.#secrets);
+  /**
+   * Removes the app secret, the app token and `moreSecrets` (the tokens a request carried) from a
+   * text, in any encoding (see `redact`).
+   */
+  redact(text: string, moreSecrets: readonly string[] = []): string {
+    return redact(text, moreSecrets.length > 0 ? [...this.#secrets, ...moreSecrets] : this.#secrets);
   }
 
   /** Closes the connection pool (when the client created it). */
@@ -328,9 +444,10 @@ function interpretResponse(
   status: number,
   headers: Dispatcher.ResponseData['headers'],
   text: string,
-  route: RouteTemplate,
+  call: Pick<UpstreamCall, 'route' | 'userToken'>,
   secrets: string[],
 ): Record<string, unknown> {
+  const route = call.route;
   const retryAfterMs = parseRetryAfter(headers['retry-after']);
   let json: unknown;
   try {
@@ -341,10 +458,11 @@ function interpretResponse(
   const envelope = isObject(json) && isObject(json.error) ? json.error : undefined;
   if (status >= 200 && status < 300 && isObject(json) && !envelope) return json;
 
-  const base: Pick<HorizonApiErrorDetails, 'endpoint' | 'status' | 'retryAfterMs'> = {
+  const base: Pick<HorizonApiErrorDetails, 'endpoint' | 'status' | 'retryAfterMs' | 'viaUserToken'> = {
     endpoint: route,
     status,
     retryAfterMs,
+    ...(call.userToken !== undefined ? { viaUserToken: true as const } : {}),
   };
   const statusTransient = status >= 500 || status === 429;
   if (!envelope) {
@@ -365,8 +483,9 @@ function interpretResponse(
       kind: 'api',
       code,
       subcode: typeof envelope.error_subcode === 'number' ? envelope.error_subcode : undefined,
-      type: typeof envelope.type === 'string' ? envelope.type : undefined,
-      fbtraceId: typeof envelope.fbtrace_id === 'string' ? envelope.fbtrace_id : undefined,
+      // Upstream text like the message: an echo of a credential must not ride out in them.
+      type: typeof envelope.type === 'string' ? redact(envelope.type, secrets) : undefined,
+      fbtraceId: typeof envelope.fbtrace_id === 'string' ? redact(envelope.fbtrace_id, secrets) : undefined,
       errorData: isObject(envelope.error_data) ? scrubObject(envelope.error_data, secrets) : undefined,
       transient: envelope.is_transient === true || statusTransient || code === 1 || code === 2,
     }),
@@ -375,11 +494,25 @@ function interpretResponse(
 
 function transportError(cause: unknown, route: RouteTemplate, secrets: string[]): HorizonApiError {
   const code = (cause as { code?: string } | undefined)?.code;
+  const name = (cause as { name?: string } | undefined)?.name;
   const timeout =
     cause instanceof undiciErrors.HeadersTimeoutError ||
     cause instanceof undiciErrors.BodyTimeoutError ||
     cause instanceof undiciErrors.ConnectTimeoutError ||
-    code === 'ETIMEDOUT';
+    code === 'ETIMEDOUT' ||
+    // The call's total deadline (or the operation's) aborted it.
+    name === 'TimeoutError' ||
+    name === 'AbortError';
+  if (cause instanceof undiciErrors.ResponseExceededMaxSizeError) {
+    return new HorizonApiError(
+      `${route}: answer larger than the limit (HORIZON_MAX_RESPONSE_BYTES); connection dropped`,
+      {
+        kind: 'invalid_response',
+        endpoint: route,
+        transient: false,
+      },
+    );
+  }
   const detail = cause instanceof Error ? cause.message : String(cause);
   // A connection that could not be opened carried no request: a write is safe to try again.
   const notSent = cause instanceof undiciErrors.ConnectTimeoutError || CONNECT_FAILURES.has(code ?? '');

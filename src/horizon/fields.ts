@@ -2,7 +2,9 @@
  * Builds a Graph `fields` selection: `['id', { definition: ['api_name', 'target'] }]` becomes
  * `id,definition{api_name,target}`.
  */
-export type FieldSelection = ReadonlyArray<string | { readonly [field: string]: FieldSelection }>;
+import type { FieldSelection } from '../shared/read-fields.ts';
+
+export type { FieldSelection };
 
 export function buildFields(selection: FieldSelection): string {
   return selection

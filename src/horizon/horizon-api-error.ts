@@ -44,6 +44,8 @@ export interface HorizonApiErrorDetails {
    * otherwise absent. Only meaningful for `timeout` and `network` failures.
    */
   sent?: false;
+  /** True when the call acted with a player's token rather than the app's credentials. */
+  viaUserToken?: true;
 }
 
 /**
@@ -71,6 +73,7 @@ export class HorizonApiError extends Error implements HorizonApiErrorDetails {
   readonly retryAfterMs?: number;
   readonly errorData?: Record<string, unknown>;
   readonly sent?: false;
+  readonly viaUserToken?: true;
 
   constructor(message: string, details: HorizonApiErrorDetails) {
     super(message);
@@ -85,6 +88,7 @@ export class HorizonApiError extends Error implements HorizonApiErrorDetails {
     this.retryAfterMs = details.retryAfterMs;
     this.errorData = details.errorData;
     if (details.sent === false) this.sent = false;
+    if (details.viaUserToken) this.viaUserToken = true;
   }
 
   /** What this failure of a write may have done upstream (see `WriteOutcome`). */
@@ -107,6 +111,14 @@ export class HorizonApiError extends Error implements HorizonApiErrorDetails {
   /** The token was rejected (HTTP 401 or Graph code 190). */
   get isUnauthenticated(): boolean {
     return this.status === 401 || this.code === 190;
+  }
+
+  /**
+   * Meta refused the app's own credentials (a token error on a call made with the app token): the
+   * subgraph's configuration is wrong, not the caller's request.
+   */
+  get isAppCredentialsRejected(): boolean {
+    return this.isUnauthenticated && !this.viaUserToken;
   }
 
   /** HTTP 403, or Graph code 10 (permission denied) or 200 (permissions error). */

@@ -1,6 +1,7 @@
 import type { RouteTemplate } from '../shared/routes.ts';
 import { isObject, type HorizonTransport, type UpstreamCall } from './client.ts';
 import { HorizonApiError } from './horizon-api-error.ts';
+import { LRUCache } from 'lru-cache';
 
 /** One page of a Graph list, rows still raw. */
 export interface GraphPage {
@@ -38,18 +39,29 @@ export function readPage(body: Record<string, unknown>, route: RouteTemplate): G
 }
 
 /**
- * Iterates every page of a Graph list, following `paging.next` until it is absent. The client
- * strips the `access_token` the API puts in those URLs and refuses URLs to another host.
- * `maxPages` bounds the walk so a misbehaving upstream cannot keep us looping.
+ * Iterates every page of a Graph list. It follows `paging.next` (the client strips the
+ * `access_token` the API puts there and refuses URLs to another host); when following `next`
+ * fails, or `next` is missing after a full page that has `paging.cursors.after`, it asks again
+ * with the original parameters plus `after=<cursors.after>`, as public clients of the real API
+ * had to. A route whose `next` failed once goes straight to `after` for a while. A page shorter
+ * than `limit` is not the end while `next` says there is more. `maxPages` bounds the walk so a
+ * misbehaving upstream cannot keep us looping.
  */
 export async function* pages(
   client: HorizonTransport,
   first: UpstreamCall,
-  maxPages = 1000,
+  options: {
+    /** Most pages read. Default 1000. */
+    maxPages?: number;
+    /** Most rows the list can hold (e.g. one per id asked for): reaching it ends the walk. */
+    maxRows?: number;
+  } = {},
 ): AsyncGenerator<GraphPage, void, undefined> {
+  const { maxPages = 1000, maxRows = Infinity } = options;
   let page = readPage(await client.call(first), first.route);
+  let rows = page.rows.length;
   yield page;
-  for (let n = 1; page.nextUrl && page.rows.length > 0; n++) {
+  for (let n = 1; rows < maxRows && hasMore(page, first); n++) {
     if (n >= maxPages) {
       throw new HorizonApiError(`${first.route}: more than ${maxPages} pages, stopped`, {
         kind: 'invalid_response',
@@ -57,9 +69,42 @@ export async function* pages(
         transient: false,
       });
     }
-    page = readPage(await client.follow(page.nextUrl, first.route, first.userToken), first.route);
+    page = readPage(await nextPage(client, first, page), first.route);
+    rows += page.rows.length;
     yield page;
   }
+}
+
+/** Routes whose `paging.next` links failed, per app: their walks use `after` (for an hour). */
+const brokenNext = new LRUCache<string, true>({ max: 1000, ttl: 3_600_000 });
+
+function hasMore(page: GraphPage, first: UpstreamCall): boolean {
+  if (page.rows.length === 0) return false;
+  if (page.nextUrl !== undefined) return true;
+  // No `next`: a full page with a cursor may still have a successor (a broken `next` may be left out).
+  const limit = Number(first.params?.limit);
+  return page.after !== undefined && Number.isInteger(limit) && page.rows.length >= limit;
+}
+
+async function nextPage(client: HorizonTransport, first: UpstreamCall, page: GraphPage) {
+  const key = `${client.appId} ${first.route}`;
+  if (page.nextUrl !== undefined && !(page.after !== undefined && brokenNext.has(key))) {
+    try {
+      return await client.follow(page.nextUrl, first.route, first.userToken);
+    } catch (error) {
+      if (page.after === undefined || !isBrokenLink(error)) throw error;
+      brokenNext.set(key, true);
+    }
+  }
+  return client.call({ ...first, params: { ...first.params, after: page.after } });
+}
+
+/** A `next` link upstream refused or we would not follow; not a throttle, an outage or a token problem. */
+function isBrokenLink(error: unknown): boolean {
+  if (!(error instanceof HorizonApiError)) return false;
+  if (error.kind === 'invalid_response') return true;
+  if (error.kind !== 'api' || error.isRateLimited || error.isUnauthenticated) return false;
+  return error.status === undefined || error.status < 500 || error.code === 100;
 }
 
 /** Every row of every page, in order. */

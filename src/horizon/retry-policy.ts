@@ -46,6 +46,15 @@ export class RetryPolicy {
     if (mode === 'never' || maxAttempts <= 1) return attempt();
     // A policy per call: its predicate and backoff close over this call's deadline.
     const deadline = Date.now() + budgetMs;
+    // Throttling is retried at most once, and only when upstream said how long to wait.
+    let throttledRetries = 0;
+    const retryable = (error: Error) => {
+      if (refused() || !worthRetrying(error, deadline)) return false;
+      if (!(error as HorizonApiError).isRateLimited) return true;
+      if ((error as HorizonApiError).retryAfterMs === undefined || throttledRetries >= 1) return false;
+      throttledRetries += 1;
+      return true;
+    };
     const exponential = new ExponentialBackoff({
       generator: fullJitterGenerator,
       initialDelay: baseDelayMs,
@@ -53,7 +62,7 @@ export class RetryPolicy {
     });
     const policy = retry(
       // With the breaker open, the caller is better served by the failure that opened it.
-      handleWhen((error) => !refused() && worthRetrying(error, deadline)),
+      handleWhen(retryable),
       {
         // cockatiel counts retries, we count attempts.
         maxAttempts: maxAttempts - 1,
@@ -73,7 +82,7 @@ export class RetryPolicy {
 
 /**
  * Only transient upstream failures are worth another attempt, and only while the budget lasts
- * (including any `Retry-After`). The breaker's and the bulkhead's refusals are not
+ * (including any `Retry-After`); throttling only as `retryable` above allows. The breaker's and the bulkhead's refusals are not
  * `HorizonApiError`s at this point, so they are never retried: a retry would only add load.
  */
 function worthRetrying(error: Error, deadline: number): boolean {

@@ -1,5 +1,6 @@
 /** Why the subgraph is not ready, as `/readyz` says it. */
-export type NotReadyReason = 'starting' | 'draining' | 'upstream unreachable';
+export type NotReadyReason =
+  'starting' | 'draining' | 'upstream unreachable' | 'upstream credentials rejected';
 
 /**
  * Whether the shared state (Redis) answers. `unavailable` does not make the replica not ready:
@@ -48,6 +49,7 @@ export class Readiness {
   #lastSeen = Number.NEGATIVE_INFINITY;
   #probing?: Promise<void>;
   #redis?: () => boolean;
+  #credentialsRejected?: string;
 
   constructor(options: ReadinessOptions) {
     if (!Number.isInteger(options.upstreamGraceMs) || options.upstreamGraceMs < 0)
@@ -77,6 +79,15 @@ export class Readiness {
 
   get draining(): boolean {
     return this.#phase === 'draining';
+  }
+
+  /**
+   * Meta refused the app's credentials (`failure` says where), or, with undefined, an app call
+   * succeeded since. A replica whose credentials are refused can serve nothing: not ready, with
+   * the reason, until a call succeeds again.
+   */
+  recordCredentials(failure: string | undefined): void {
+    this.#credentialsRejected = failure;
   }
 
   /** Records how an upstream attempt went (from the upstream observer, or a probe). */
@@ -112,6 +123,13 @@ export class Readiness {
 
   #report(): ReadinessReport {
     if (this.#phase !== 'serving') return { status: 'not ready', reason: this.#phase };
+    if (this.#credentialsRejected !== undefined) {
+      return {
+        status: 'not ready',
+        reason: 'upstream credentials rejected',
+        upstream: { unreachableForMs: 0, lastFailure: this.#credentialsRejected },
+      };
+    }
     if (this.#graceMs > 0 && this.#unreachableSince !== undefined) {
       const unreachableForMs = this.#now() - this.#unreachableSince;
       if (unreachableForMs >= this.#graceMs)

@@ -100,10 +100,12 @@ export function clientFor(
   emu: EmulatorHandle,
   options: {
     timeoutMs?: number;
+    writeTimeoutMs?: number;
     appSecret?: string;
     resilience?: ResilienceOptions;
     observer?: UpstreamObserver;
     onUnknownValue?: (field: string, value: string) => void;
+    onFieldRefused?: (route: string, field: string) => void;
   } = {},
 ): HorizonClient {
   return new HorizonClient({
@@ -111,9 +113,11 @@ export function clientFor(
     appId: emu.app.id,
     appSecret: options.appSecret ?? emu.app.secret,
     timeoutMs: options.timeoutMs,
+    writeTimeoutMs: options.writeTimeoutMs,
     resilience: options.resilience ?? SINGLE_ATTEMPT,
     observer: options.observer,
     onUnknownValue: options.onUnknownValue,
+    onFieldRefused: options.onFieldRefused,
   });
 }
 
@@ -146,8 +150,10 @@ export async function subgraph(
     cacheTtlMs?: number;
     batchConcurrency?: number;
     routerSecret?: string;
-    /** Upstream timeout of the subgraph's client (headers, then body), ms; the client's default if unset. */
+    /** Upstream read timeout of the subgraph's client (headers and body), ms; the client's default if unset. */
     timeoutMs?: number;
+    /** Upstream write timeout of the subgraph's client, ms; the client's default if unset. */
+    writeTimeoutMs?: number;
     /** Retries, breakers and bulkhead of the subgraph's client; no retries if unset (see `clientFor`). */
     resilience?: ResilienceOptions;
     emulator?: Parameters<typeof startEmulator>[0];
@@ -175,9 +181,11 @@ export async function subgraph(
   const observability = createObservability({ logger, ...options.observability });
   const horizon = clientFor(emu, {
     timeoutMs: options.timeoutMs,
+    writeTimeoutMs: options.writeTimeoutMs,
     resilience: options.resilience,
     observer: observability.upstreamObserver,
     onUnknownValue: observability.onUnknownValue,
+    onFieldRefused: observability.onFieldRefused,
   });
   const server = await startServer(
     {

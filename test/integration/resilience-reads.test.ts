@@ -106,11 +106,30 @@ describe('a read under 429', () => {
     expect(await attempts(ACHIEVEMENTS)).toBe(1);
   });
 
-  it('backs off and tries every attempt when there is no Retry-After', async () => {
+  it('does not retry at once when upstream gives no Retry-After: one call, a retryable RATE_LIMITED', async () => {
     await sg.emulator.fault({ route: ACHIEVEMENTS, status: 429, times: ATTEMPTS });
     const res = await sg.gql(ACHIEVEMENTS_QUERY);
     expect(onlyError(res)).toMatchObject({ code: 'RATE_LIMITED', retryable: true });
-    expect(await attempts(ACHIEVEMENTS)).toBe(ATTEMPTS);
+    expect(await attempts(ACHIEVEMENTS)).toBe(1);
+  });
+
+  it('treats Facebook-shaped throttling (403, code 4, is_transient) the same way', async () => {
+    await sg.emulator.fault({
+      route: ACHIEVEMENTS,
+      status: 403,
+      body: {
+        error: {
+          message: '(#4) Application request limit reached',
+          type: 'OAuthException',
+          code: 4,
+          is_transient: true,
+        },
+      },
+      times: ATTEMPTS,
+    });
+    const res = await sg.gql(ACHIEVEMENTS_QUERY);
+    expect(onlyError(res)).toMatchObject({ code: 'RATE_LIMITED', retryable: true });
+    expect(await attempts(ACHIEVEMENTS)).toBe(1);
   });
 });
 

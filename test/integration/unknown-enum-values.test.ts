@@ -1,11 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import {
-  CATALOG_FIELDS,
-  DEFINITION_FIELDS,
-  LEADERBOARD_FIELDS,
-  PROGRESS_FIELDS,
-  SUBSCRIPTION_FIELDS,
-} from '../../src/horizon/index.ts';
+import { buildFields } from '../../src/horizon/index.ts';
+import { READ_FIELDS, allFields } from '../../src/shared/read-fields.ts';
 import { MAX_LOGGED_VALUE_LENGTH, UNKNOWN_VALUE_MESSAGE } from '../../src/observability/unknown-values.ts';
 import { ROUTES, type RouteTemplate } from '../../src/shared/routes.ts';
 import { sharedSubgraph, type GqlResponse } from '../helpers/harness.ts';
@@ -27,13 +22,13 @@ beforeEach(() => {
   sg.logs.length = 0;
 });
 
-/** The fields the client asks for on each route. */
+/** The fields the client asks for on each route (its guesses included). */
 const FIELDS = {
-  leaderboards: LEADERBOARD_FIELDS,
-  definitions: DEFINITION_FIELDS,
-  progress: PROGRESS_FIELDS,
-  catalog: CATALOG_FIELDS,
-  subscriptions: SUBSCRIPTION_FIELDS,
+  leaderboards: buildFields(allFields(READ_FIELDS.leaderboards)),
+  definitions: buildFields(allFields(READ_FIELDS.achievementDefinitions)),
+  progress: buildFields(allFields(READ_FIELDS.userAchievements)),
+  catalog: buildFields(allFields(READ_FIELDS.catalog)),
+  subscriptions: buildFields(allFields(READ_FIELDS.subscriptions)),
 };
 
 type Row = Record<string, unknown>;

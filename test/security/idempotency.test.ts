@@ -121,7 +121,7 @@ describe('idempotency keys and failures before or after sending', () => {
   });
 
   it('puts the key in doubt after a timeout once the request was sent', async () => {
-    const impatient = await subgraph({ upstream: sg.emulator, timeoutMs: 200 });
+    const impatient = await subgraph({ upstream: sg.emulator, writeTimeoutMs: 200 });
     try {
       await sg.emulator.fault({ route: CONSUME_ROUTE, delayMs: 1_000 });
       const failed = await impatient.gql(CONSUME, { key: 'slow-1' });

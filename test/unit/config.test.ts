@@ -12,8 +12,9 @@ describe('configuration', () => {
       port: 4001,
       graphUrl: 'https://graph.oculus.com',
       cacheTtlMs: 60_000,
-      // Within a gateway's budget: an attempt times out after 2 s, retries stop starting after 4 s.
-      timeoutMs: 2000,
+      // A read attempt may take 5 s in total, a write 15 s (real score submits take 3-4 s).
+      timeoutMs: 5000,
+      writeTimeoutMs: 15000,
     });
   });
 

@@ -29,7 +29,8 @@ function upstream(bad: string[]) {
     .intercept({ path: (path) => path.startsWith('/leaderboard_entries'), method: 'GET' })
     .reply<Record<string, unknown>>((options) => {
       const query = new URL(String(options.path), ORIGIN).searchParams;
-      const ids = JSON.parse(query.get('user_ids') ?? '[]') as string[];
+      // Sent as a JSON array of integers; compared here as decimal strings.
+      const ids = (JSON.parse(query.get('user_ids') ?? '[]') as unknown[]).map(String);
       calls.push(ids);
       if (ids.some((id) => bad.includes(id))) {
         return {

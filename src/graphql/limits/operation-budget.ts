@@ -1,20 +1,26 @@
+import { GraphQLError } from 'graphql';
 import type { CallBudget } from '../../horizon/index.ts';
 import type { RouteTemplate } from '../../shared/routes.ts';
 import { queryTooExpensive } from '../errors.ts';
 
 /**
- * The hard limit on one operation's upstream calls, checked before each call is sent. The
- * estimate (`upstream-cost.ts`) refuses an operation before it runs; this bounds what no
- * estimate can know in advance (a player's extra pages, a list longer than assumed): once
- * `limit` calls were made, further calls fail with QUERY_TOO_EXPENSIVE and are not sent, and the
- * fields that needed them are null.
+ * The hard limits of one operation's upstream calls, checked before each call is sent.
+ *
+ * - Count: the estimate (`upstream-cost.ts`) refuses an operation before it runs; this bounds
+ *   what no estimate can know in advance (a player's extra pages, a list longer than assumed):
+ *   once `limit` calls were made, further calls fail with QUERY_TOO_EXPENSIVE and are not sent.
+ * - Time: `deadlineMs` after the operation's first call, calls still running are aborted and new
+ *   ones are not sent; their fields answer UPSTREAM_UNAVAILABLE and what finished is returned.
  */
 export class OperationBudget implements CallBudget {
   readonly limit: number;
+  readonly #deadlineMs: number | undefined;
+  #signal: AbortSignal | undefined;
   #used = 0;
 
-  constructor(limit: number) {
+  constructor(limit: number, deadlineMs?: number) {
     this.limit = limit;
+    this.#deadlineMs = deadlineMs;
   }
 
   /** Calls made so far. */
@@ -22,11 +28,23 @@ export class OperationBudget implements CallBudget {
     return this.#used;
   }
 
+  /** Fires at the operation's deadline (started by its first upstream call). */
+  get signal(): AbortSignal | undefined {
+    if (this.#deadlineMs === undefined) return undefined;
+    return (this.#signal ??= AbortSignal.timeout(this.#deadlineMs));
+  }
+
   take(route: RouteTemplate): void {
     if (this.#used >= this.limit) {
       throw queryTooExpensive(
         `Not fetched: this operation already made ${this.limit} upstream calls, its limit (MAX_UPSTREAM_COST); ${route} was not called. Ask for fewer players or fields per request.`,
         { limit: this.limit },
+      );
+    }
+    if (this.signal?.aborted) {
+      throw new GraphQLError(
+        `Not fetched: the operation's deadline (REQUEST_DEADLINE_MS, ${this.#deadlineMs} ms) passed before ${route} was called`,
+        { extensions: { code: 'UPSTREAM_UNAVAILABLE', retryable: true } },
       );
     }
     this.#used += 1;

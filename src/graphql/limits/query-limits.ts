@@ -18,6 +18,8 @@ export interface QueryLimits {
   maxTokens: number;
   /** Most directives (`MAX_DIRECTIVES`). */
   maxDirectives: number;
+  /** Deadline of one operation's upstream calls (`REQUEST_DEADLINE_MS`). Default 20 000. */
+  deadlineMs?: number;
 }
 
 export const DEFAULT_LIMITS: QueryLimits = {
@@ -26,6 +28,7 @@ export const DEFAULT_LIMITS: QueryLimits = {
   maxAliases: 30,
   maxTokens: 3000,
   maxDirectives: 30,
+  deadlineMs: 20_000,
 };
 
 /**

@@ -1,6 +1,6 @@
+import { READ_FIELDS } from '../../shared/read-fields.ts';
 import { ROUTES } from '../../shared/routes.ts';
 import type { HorizonTransport } from '../client.ts';
-import { buildFields } from '../fields.ts';
 import type { Int64String } from '../int64.ts';
 import { allRows } from '../paging.ts';
 import { read, seg } from '../read-fields.ts';
@@ -65,32 +65,6 @@ export interface AchievementDefinitionInput {
   isSecret?: boolean;
 }
 
-/** The `fields` asked of each definition row (tests build upstream answers with them). */
-export const DEFINITION_FIELDS = buildFields([
-  'api_name',
-  'achievement_type',
-  'achievement_write_policy',
-  'target',
-  'bitfield_length',
-  'is_archived',
-  'title',
-  'description',
-  'unlocked_description_override',
-  'is_secret',
-  'locked_image_uri',
-  'unlocked_image_uri',
-]);
-
-/** The `fields` asked of each progress row. */
-export const PROGRESS_FIELDS = buildFields([
-  'id',
-  'is_unlocked',
-  'unlock_time',
-  'count_progress',
-  'bitfield_progress',
-  { definition: ['api_name', 'achievement_type', 'target', 'bitfield_length'] },
-]);
-
 /** `GET /{app_id}/achievement_definitions`: all definitions, or those named; every page. */
 export async function getAchievementDefinitions(
   client: HorizonTransport,
@@ -103,8 +77,8 @@ export async function getAchievementDefinitions(
     params: {
       api_names: options.apiNames ? JSON.stringify(options.apiNames) : undefined,
       include_archived: options.includeArchived,
-      fields: DEFINITION_FIELDS,
     },
+    fields: READ_FIELDS.achievementDefinitions,
     retry: 'safe',
   });
   return rows.flatMap((row) => {
@@ -151,8 +125,8 @@ export async function getUserAchievements(
     path: `/${seg(options.userId)}/achievements`,
     params: {
       api_names: options.apiNames ? JSON.stringify(options.apiNames) : undefined,
-      fields: PROGRESS_FIELDS,
     },
+    fields: READ_FIELDS.userAchievements,
     retry: 'safe',
   });
   return rows.flatMap((row) => {
@@ -201,9 +175,10 @@ export async function writeAchievementProgress(
       add_count: options.addCount,
       add_bits: options.addBits,
     },
-    // Unlocking and OR-merging bits are idempotent (a repeat may only report justUnlocked false);
-    // adding to a counter is not: a repeat after a lost answer would count twice.
-    retry: options.addCount === undefined ? 'safe' : 'never',
+    // Only an unlock is sent again after a transient failure (a repeat may only report
+    // justUnlocked false). Adding to a counter or bits is not: a repeat after a lost answer
+    // would count twice, or set bits written since.
+    retry: options.forceUnlock ? 'safe' : 'never',
   });
   return {
     id: read.string(body, 'id'),
@@ -222,8 +197,8 @@ export async function removeAllAchievements(
     method: 'POST',
     path: '/achievement_remove_all',
     params: { user_id: options.userId },
-    // Idempotent in effect, but a repeat would also wipe progress written since the first attempt.
-    retry: 'never',
+    // Idempotent in effect (the progress ends empty either way): retried on transient failures.
+    retry: 'safe',
   });
   return read.success(body);
 }

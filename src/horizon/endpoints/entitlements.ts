@@ -1,6 +1,6 @@
+import { READ_FIELDS } from '../../shared/read-fields.ts';
 import { ROUTES } from '../../shared/routes.ts';
 import { isObject, type HorizonTransport } from '../client.ts';
-import { buildFields } from '../fields.ts';
 import { allRows } from '../paging.ts';
 import { read, seg } from '../read-fields.ts';
 
@@ -51,16 +51,6 @@ export interface EntitlementCheck {
   grantTime?: number;
 }
 
-const PRICE = ['currency', 'amount_in_hundredths', 'formatted'];
-const PURCHASE_FIELDS = buildFields(['id', 'grant_time', 'expiration_time', { item: ['id', 'sku'] }]);
-/** The `fields` asked of each catalog row. */
-export const CATALOG_FIELDS = buildFields([
-  'sku',
-  'type',
-  { current_offer: ['name', 'description', { price: PRICE }] },
-  { billing_plans: [{ paid_offer: ['name', 'description', 'subscription_term', { price: PRICE }] }] },
-]);
-
 /**
  * `POST /{app_id}/verify_entitlement`: does the user own `sku` (or, without `sku`, the app
  * itself)? HTTP 200 `{"success":false}` is a plain "no".
@@ -108,7 +98,8 @@ export async function getViewerPurchases(
     route: ROUTES.viewerPurchases,
     method: 'GET',
     path: `/${seg(client.appId)}/viewer_purchases`,
-    params: { user_id: options.userId, fields: PURCHASE_FIELDS, limit: 200 },
+    params: { user_id: options.userId, limit: 200 },
+    fields: READ_FIELDS.viewerPurchases,
     userToken: options.userToken,
     retry: 'safe',
   });
@@ -153,7 +144,7 @@ export async function getAvailablePurchases(
     route: ROUTES.availablePurchases,
     method: 'GET',
     path: '/application/available_purchases',
-    params: { fields: CATALOG_FIELDS },
+    fields: READ_FIELDS.catalog,
     userToken: options.userToken,
     retry: 'safe',
   });

@@ -1,6 +1,6 @@
+import { READ_FIELDS } from '../../shared/read-fields.ts';
 import { ROUTES } from '../../shared/routes.ts';
 import type { HorizonTransport } from '../client.ts';
-import { buildFields } from '../fields.ts';
 import { toInt64String, type Int64String } from '../int64.ts';
 import { allRows, pages, readPage } from '../paging.ts';
 import { read, seg } from '../read-fields.ts';
@@ -26,6 +26,8 @@ export interface Leaderboard {
   /** Unix seconds; absent or 0 means unbounded. */
   earliestAllowedEntryTime?: number;
   latestAllowedEntryTime?: number;
+  /** How scores read (points, times…): served as upstream names it; no public source lists the values. */
+  scoreType?: string;
 }
 
 /** One player's entry on a leaderboard. */
@@ -79,28 +81,6 @@ export interface LeaderboardInput {
   titleLocaleMap?: Record<string, string>;
 }
 
-/** The `fields` asked of each leaderboard row. */
-export const LEADERBOARD_FIELDS = buildFields([
-  'id',
-  'api_name',
-  'title',
-  'sort_order',
-  'entry_write_policy',
-  'entry_count',
-  'earliest_allowed_entry_time',
-  'latest_allowed_entry_time',
-]);
-
-const ENTRY_FIELDS = buildFields([
-  'id',
-  'rank',
-  'score',
-  'timestamp',
-  'extra_data_base64',
-  { supplementary_metric: ['id', 'metric'] },
-  { user: ['id', 'alias', 'display_name', 'profile_url'] },
-]);
-
 /** `GET /{app_id}/leaderboards`: every leaderboard of the app (or the one named). */
 export async function getLeaderboards(
   client: HorizonTransport,
@@ -110,7 +90,8 @@ export async function getLeaderboards(
     route: ROUTES.leaderboardsRead,
     method: 'GET',
     path: `/${seg(client.appId)}/leaderboards`,
-    params: { api_name: options.apiName, fields: LEADERBOARD_FIELDS },
+    params: { api_name: options.apiName },
+    fields: READ_FIELDS.leaderboards,
     retry: 'safe',
   });
   return rows.map((row) => ({
@@ -128,6 +109,7 @@ export async function getLeaderboards(
     entryCount: read.int64(row, 'entry_count'),
     earliestAllowedEntryTime: read.number(row, 'earliest_allowed_entry_time'),
     latestAllowedEntryTime: read.number(row, 'latest_allowed_entry_time'),
+    scoreType: read.string(row, 'score_type'),
   }));
 }
 
@@ -163,9 +145,10 @@ export async function deleteLeaderboard(
     route: ROUTES.leaderboardDelete,
     method: 'DELETE',
     path: `/${seg(options.leaderboardId)}`,
-    // Idempotent in effect, but a repeat after a lost success answers "does not exist", which the
-    // caller would read as a failed delete; it gets a retryable error and decides instead.
-    retry: 'never',
+    // Idempotent in effect: retried on transient failures, and a retry that finds the leaderboard
+    // gone counts as done (the first attempt may have deleted it).
+    retry: 'safe',
+    goneMeansDone: true,
   });
   return read.success(body);
 }
@@ -185,7 +168,9 @@ export async function getAllLeaderboardEntries(
   query: LeaderboardEntriesQuery,
 ): Promise<LeaderboardEntry[]> {
   const entries: LeaderboardEntry[] = [];
-  for await (const page of pages(client, entriesCall(client, query)))
+  // A USER_IDS read holds at most one entry per id: that many rows is the whole list.
+  const maxRows = query.filter === 'USER_IDS' ? query.userIds?.length : undefined;
+  for await (const page of pages(client, entriesCall(client, query), { maxRows }))
     entries.push(...toEntriesPage(page).entries);
   return entries;
 }
@@ -219,9 +204,9 @@ export async function submitLeaderboardEntry(
       supplementary_metric: options.supplementaryMetric,
     },
     userToken: options.userToken,
-    // Keeping the better score is idempotent (a repeat may only report didUpdate false); a forced
-    // write is not: repeated, it could overwrite a score written between the attempts.
-    retry: options.forceUpdate ? 'never' : 'safe',
+    // Never sent twice automatically: a repeat could overwrite a score written between the
+    // attempts, and real submits take seconds, so a lost answer is not rare.
+    retry: 'never',
   });
   return { success: read.success(body), didUpdate: read.boolean(body, 'did_update') ?? false };
 }
@@ -235,8 +220,9 @@ export async function deleteLeaderboardEntry(
     route: ROUTES.leaderboardEntryDelete,
     method: 'DELETE',
     path: `/${seg(options.entryId)}`,
-    // As for a leaderboard: a repeat after a lost success would answer "does not exist".
-    retry: 'never',
+    // As for a leaderboard: retried, and "does not exist" on a retry means the first attempt did it.
+    retry: 'safe',
+    goneMeansDone: true,
   });
   return read.success(body);
 }
@@ -251,8 +237,8 @@ export async function removeAllLeaderboardEntries(
     method: 'POST',
     path: '/leaderboard_remove_all_entries',
     params: { api_name: options.apiName },
-    // A repeat would also delete entries written since the first attempt.
-    retry: 'never',
+    // Idempotent in effect (the board ends empty either way): retried on transient failures.
+    retry: 'safe',
   });
   return read.success(body);
 }
@@ -265,15 +251,15 @@ function entriesCall(client: HorizonTransport, query: LeaderboardEntriesQuery) {
     params: {
       api_name: query.apiName,
       filter: query.filter,
-      user_ids: query.userIds ? JSON.stringify(query.userIds) : undefined,
+      user_ids: query.userIds ? userIdList(query.userIds) : undefined,
       start_at: query.startAt,
       offset: query.offset,
       limit: query.limit,
       summary: query.summary,
       after: query.after,
       before: query.before,
-      fields: ENTRY_FIELDS,
     },
+    fields: READ_FIELDS.leaderboardEntries,
     userToken: query.userToken,
     retry: 'safe' as const,
   };
@@ -305,4 +291,12 @@ function toEntriesPage(page: ReturnType<typeof readPage>): LeaderboardEntriesPag
     after: page.after,
     hasNextPage: page.nextUrl !== undefined && page.rows.length > 0,
   };
+}
+
+/**
+ * `user_ids` as the documented "list of integers": a JSON array of numbers written as their exact
+ * digits (`[7100000000000001,…]`), so ids above 2^53 stay exact. Ids are decimal strings already.
+ */
+function userIdList(ids: readonly string[]): string {
+  return `[${ids.map((id) => (/^\d{1,20}$/.test(id) ? id : JSON.stringify(id))).join(',')}]`;
 }

@@ -1,6 +1,6 @@
+import { READ_FIELDS } from '../../shared/read-fields.ts';
 import { ROUTES } from '../../shared/routes.ts';
 import type { HorizonTransport } from '../client.ts';
-import { buildFields } from '../fields.ts';
 import { allRows } from '../paging.ts';
 import { read } from '../read-fields.ts';
 
@@ -37,23 +37,6 @@ export interface Subscription {
 export type SubscriptionOwner =
   { ownerId: string; ownerAlias?: undefined } | { ownerAlias: string; ownerId?: undefined };
 
-const TERM = ['term', 'currency', 'price'];
-/** The `fields` asked of each subscription row. */
-export const SUBSCRIPTION_FIELDS = buildFields([
-  'id',
-  { owner: ['id'] },
-  'sku',
-  'is_active',
-  'is_trial',
-  'trial_type',
-  'period_start_time',
-  'period_end_time',
-  'next_renewal_time',
-  'cancellation_time',
-  { current_price_term: TERM },
-  { next_price_term: TERM },
-]);
-
 /** `GET /application/subscriptions`: subscription status, filtered; every page. */
 export async function getSubscriptions(
   client: HorizonTransport,
@@ -74,9 +57,9 @@ export async function getSubscriptions(
       skus: options.skus?.join(','),
       is_active: options.isActive,
       is_trial: options.isTrial,
-      fields: SUBSCRIPTION_FIELDS,
       limit: 200,
     },
+    fields: READ_FIELDS.subscriptions,
     userToken: options.userToken,
     retry: 'safe',
   });

@@ -1,3 +1,4 @@
+import { READ_FIELDS } from '../../shared/read-fields.ts';
 import { ROUTES } from '../../shared/routes.ts';
 import type { HorizonTransport } from '../client.ts';
 import { HorizonApiError } from '../horizon-api-error.ts';
@@ -14,15 +15,13 @@ export interface HorizonUser {
   profileUrl?: string;
 }
 
-const USER_FIELDS = 'id,alias,org_scoped_id,display_name,profile_url';
-
 /** `GET /{user_id}`: looks a user up by app-scoped (or org-scoped) id. */
 export async function getUser(client: HorizonTransport, options: { userId: string }): Promise<HorizonUser> {
   const body = await client.call({
     route: ROUTES.userLookup,
     method: 'GET',
     path: `/${seg(options.userId)}`,
-    params: { fields: USER_FIELDS },
+    fields: READ_FIELDS.user,
     retry: 'safe',
   });
   return toUser(body) ?? { id: options.userId };
@@ -34,7 +33,7 @@ export async function getMe(client: HorizonTransport, options: { userToken: stri
     route: ROUTES.me,
     method: 'GET',
     path: '/me',
-    params: { fields: USER_FIELDS },
+    fields: READ_FIELDS.me,
     userToken: options.userToken,
     retry: 'safe',
   });

@@ -1,0 +1,83 @@
+import { LRUCache } from 'lru-cache';
+import type { FieldSelection, ReadFields } from '../shared/read-fields.ts';
+import type { RouteTemplate } from '../shared/routes.ts';
+import type { HorizonApiError } from './horizon-api-error.ts';
+
+/** How long a refused optional field is left out before it is asked for again. Default 1 h. */
+export const DEFAULT_FIELD_REFUSAL_TTL_MS = 3_600_000;
+
+/**
+ * Which optional fields (our guesses, see `src/shared/read-fields.ts`) upstream refused, per route,
+ * for one app. A refused field is left out of that route's reads for `ttlMs`, so it costs one
+ * refused call per route, not one per request. While a route's guesses are not yet known to be
+ * accepted, one call at a time finds out (`probe`); the others wait for it rather than all being
+ * refused at once. In this process; the same interface can be kept in a shared store later.
+ */
+export class FieldRefusals {
+  readonly #refused: LRUCache<string, true>;
+  /** Routes whose every remaining guess was accepted by a successful call. */
+  readonly #accepted: LRUCache<RouteTemplate, true>;
+  readonly #probes = new Map<RouteTemplate, Promise<void>>();
+
+  constructor(ttlMs = DEFAULT_FIELD_REFUSAL_TTL_MS) {
+    this.#refused = new LRUCache({ max: 1000, ttl: ttlMs });
+    this.#accepted = new LRUCache({ max: 1000, ttl: ttlMs });
+  }
+
+  /** The selection to ask for: the core fields and the guesses not refused. */
+  selection(route: RouteTemplate, read: ReadFields): FieldSelection {
+    const guesses = Object.entries(read.optional).flatMap(([name, field]) =>
+      this.#refused.has(key(route, name)) ? [] : [field],
+    );
+    return [...read.core, ...guesses];
+  }
+
+  /** Guesses of `read` still asked for on `route` that no call has shown to be accepted yet. */
+  unsettled(route: RouteTemplate, read: ReadFields): number {
+    if (this.#accepted.has(route)) return 0;
+    return Object.keys(read.optional).filter((name) => !this.#refused.has(key(route, name))).length;
+  }
+
+  /**
+   * Runs `call` as the probe of `route` when its guesses are unsettled: concurrent callers wait
+   * for the probe in flight, then run with what it found.
+   */
+  async probe<T>(route: RouteTemplate, read: ReadFields, call: () => Promise<T>): Promise<T> {
+    for (;;) {
+      const running = this.#probes.get(route);
+      if (!running) break;
+      await running;
+    }
+    if (this.unsettled(route, read) === 0) return call();
+    let finish!: () => void;
+    this.#probes.set(route, new Promise((resolve) => (finish = resolve)));
+    try {
+      const result = await call();
+      this.#accepted.set(route, true);
+      return result;
+    } finally {
+      this.#probes.delete(route);
+      finish();
+    }
+  }
+
+  /**
+   * The optional field of `read` that `error` says upstream does not have (HTTP 400, code 100,
+   * "Tried accessing nonexisting field (x)"), if it is one still asked for on `route`.
+   */
+  refusedBy(error: HorizonApiError, route: RouteTemplate, read: ReadFields): string | undefined {
+    if (!error.isInvalidParameter) return undefined;
+    const name = /nonexisting field \(([^)]+)\)/i.exec(error.message)?.[1];
+    if (name === undefined || !Object.hasOwn(read.optional, name)) return undefined;
+    return this.#refused.has(key(route, name)) ? undefined : name;
+  }
+
+  /** Leaves `field` out of `route`'s reads for the TTL. */
+  refuse(route: RouteTemplate, field: string): void {
+    this.#refused.set(key(route, field), true);
+  }
+}
+
+function key(route: RouteTemplate, field: string): string {
+  return `${route}\u0000${field}`;
+}
