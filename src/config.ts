@@ -83,9 +83,24 @@ export const EnvSchema = z
       group: HORIZON,
       description: 'Connection cap of the upstream keep-alive pool.',
     }),
-    HORIZON_TIMEOUT_MS: documented(wholeNumber(1, 120_000, 2_000), {
+    HORIZON_TIMEOUT_MS: documented(wholeNumber(1, 120_000, 5_000), {
       group: HORIZON,
-      description: 'Upstream timeout per attempt for the headers, and again for the body.',
+      description: 'Total time one upstream read attempt may take, headers and body together, ms.',
+    }),
+    HORIZON_WRITE_TIMEOUT_MS: documented(wholeNumber(1, 300_000, 15_000), {
+      group: HORIZON,
+      description:
+        'Total time one upstream write (POST, DELETE) may take, ms; real score submits take 3–4 s.',
+    }),
+    HORIZON_MAX_RESPONSE_BYTES: documented(wholeNumber(1024, 1024 ** 3, 16 * 1024 * 1024), {
+      group: HORIZON,
+      description:
+        'Largest upstream response body accepted; past it the connection is dropped and the field fails (UPSTREAM_ERROR).',
+    }),
+    HORIZON_FIELD_REFUSAL_TTL_MS: documented(wholeNumber(1, 7 * 86_400_000, 3_600_000), {
+      group: HORIZON,
+      description:
+        'How long an optional upstream field that Meta refused is left out of its route before it is asked for again, ms.',
     }),
     HORIZON_BATCH_CONCURRENCY: documented(wholeNumber(1, 256, 128), {
       group: HORIZON,
@@ -197,6 +212,11 @@ export const EnvSchema = z
     MAX_DIRECTIVES: documented(wholeNumber(1, 1000, 30), {
       group: CALLERS,
       description: 'Most directives in an operation.',
+    }),
+    REQUEST_DEADLINE_MS: documented(wholeNumber(100, 600_000, 20_000), {
+      group: CALLERS,
+      description:
+        'Deadline of one GraphQL operation, ms: upstream calls still running then are cut, their fields answer UPSTREAM_UNAVAILABLE, and what finished is returned.',
     }),
     LOG_LEVEL: documented(
       z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
@@ -392,8 +412,14 @@ export interface Config {
   cacheTtlMs: number;
   /** Connection cap of the upstream pool. */
   maxConnections: number;
-  /** Upstream timeout for headers, and again for the body, in milliseconds. */
+  /** Total time of one upstream read attempt, headers and body, in milliseconds. */
   timeoutMs: number;
+  /** The same for writes. */
+  writeTimeoutMs: number;
+  /** Largest upstream response body accepted, bytes. */
+  maxResponseBytes: number;
+  /** How long a refused optional upstream field is left out, ms. */
+  fieldRefusalTtlMs: number;
   /** How many upstream calls of one DataLoader batch run at once. */
   batchConcurrency: number;
   /** Upstream retries, circuit breakers and bulkhead. */
@@ -448,6 +474,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     cacheTtlMs: e.CACHE_TTL_SECONDS * 1000,
     maxConnections: e.HORIZON_MAX_CONNECTIONS,
     timeoutMs: e.HORIZON_TIMEOUT_MS,
+    writeTimeoutMs: e.HORIZON_WRITE_TIMEOUT_MS,
+    maxResponseBytes: e.HORIZON_MAX_RESPONSE_BYTES,
+    fieldRefusalTtlMs: e.HORIZON_FIELD_REFUSAL_TTL_MS,
     batchConcurrency: e.HORIZON_BATCH_CONCURRENCY,
     resilience: {
       retry: {
@@ -466,6 +495,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxAliases: e.MAX_ALIASES,
       maxTokens: e.MAX_QUERY_TOKENS,
       maxDirectives: e.MAX_DIRECTIVES,
+      deadlineMs: e.REQUEST_DEADLINE_MS,
     },
     securityDirectives: e.FEDERATION_SECURITY_DIRECTIVES === 'true',
     routerSecret: e.ROUTER_SECRET,

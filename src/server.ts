@@ -96,6 +96,7 @@ export async function startServer(
     horizon,
     lists,
     maxUpstreamCalls: limitSettings.maxUpstreamCost,
+    deadlineMs: limitSettings.deadlineMs ?? DEFAULT_LIMITS.deadlineMs,
     logger,
     batchConcurrency: options.batchConcurrency,
     resolveCaller: options.resolveCaller ?? uncheckedCaller,
@@ -201,10 +202,10 @@ function formatError(
 ): GraphQLFormattedError {
   const original = unwrapResolverError(error);
   if (original instanceof HorizonApiError) {
-    const { extensions } = upstreamFailure(original);
+    const { message, extensions } = upstreamFailure(original);
     return {
       ...formatted,
-      message: horizon.redact(original.message),
+      message: horizon.redact(message),
       extensions: { ...formatted.extensions, ...extensions },
     };
   }

@@ -38,6 +38,8 @@ export interface Observability {
   upstreamObserver: UpstreamObserver;
   /** For `HorizonClientOptions.onUnknownValue`: a warning once per (field, value), and a counter. */
   onUnknownValue: (field: string, value: string) => void;
+  /** For `HorizonClientOptions.onFieldRefused`: a warning and a count per refusal (at most one per route, field and TTL). */
+  onFieldRefused: (route: string, field: string) => void;
   /** For the per-request loaders. */
   loaderHooks: LoaderHooks;
   /** For the shared TTL caches. */
@@ -58,6 +60,13 @@ export function createObservability(options: ObservabilityOptions): Observabilit
     readiness,
     upstreamObserver: createUpstreamObserver({ metrics, logger, readiness }),
     onUnknownValue: createUnknownValueReporter({ metrics, logger }),
+    onFieldRefused: (route, field) => {
+      metrics.countRefusedField(route, field);
+      logger.warn(
+        { route, field },
+        'upstream refused an optional field: it is left out of this route for HORIZON_FIELD_REFUSAL_TTL_MS and the GraphQL fields it fed are null',
+      );
+    },
     loaderHooks: {
       onBatch: (loader, size) => metrics.observeBatch(loader, size),
       onMemoLookup: (loader, hit) => metrics.cacheLookup(`loader:${loader}`, hit),

@@ -43,6 +43,7 @@ export class Metrics {
   readonly #batchSize: Histogram<'loader'>;
   readonly #cacheLookups: Counter<'cache' | 'result'>;
   readonly #unknownEnumValues: Counter<'field' | 'value'>;
+  readonly #refusedFields: Counter<'route' | 'field'>;
   /** Field names come from our code, values from upstream: both capped all the same. */
   readonly #unknownFields = new BoundedLabel(50, /^[a-z][a-z0-9_.]{0,99}$/, OTHER);
   readonly #unknownValues = new BoundedLabel(50, /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, OTHER);
@@ -96,6 +97,12 @@ export class Metrics {
       name: 'horizon_upstream_unknown_enum_values_total',
       help: 'Upstream answers carrying an enum value the subgraph does not know (served as null), by field and value; values past the first 50 distinct ones, or not shaped like an enum value, count as "other".',
       labelNames: ['field', 'value'],
+      registers,
+    });
+    this.#refusedFields = new Counter({
+      name: 'horizon_upstream_refused_fields_total',
+      help: 'Optional fields (our guesses) that upstream refused, by route and field; each is then left out of that route for HORIZON_FIELD_REFUSAL_TTL_MS.',
+      labelNames: ['route', 'field'],
       registers,
     });
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
@@ -219,6 +226,11 @@ export class Metrics {
       field: this.#unknownFields.value(field),
       value: this.#unknownValues.value(value),
     });
+  }
+
+  /** Counts one optional field refused by upstream (route templates and field names come from our own lists). */
+  countRefusedField(route: string, field: string): void {
+    this.#refusedFields.inc({ route, field });
   }
 
   /** The exposition text and its content type, for `GET /metrics`. */

@@ -22,6 +22,8 @@ export interface UpstreamObserverDependencies {
  */
 export function createUpstreamObserver(deps: UpstreamObserverDependencies): UpstreamObserver {
   const { metrics, logger, readiness } = deps;
+  // Refused app credentials fail every call: one error-level line a minute, the rest at warn.
+  const credentialsLog = everyMs(60_000);
   return {
     onCallStart({ route, method }) {
       const scope = currentScope();
@@ -55,7 +57,17 @@ export function createUpstreamObserver(deps: UpstreamObserverDependencies): Upst
           if (scope) scope.upstreamFailures += 1;
           const reachability = reachabilityOfError(error);
           if (reachability) readiness?.recordUpstream(reachability);
-          const level = error.isNotFound ? 'info' : 'warn';
+          if (error.isAppCredentialsRejected) {
+            readiness?.recordCredentials(
+              `${route}: Meta refused the app credentials (HORIZON_APP_ID / HORIZON_APP_SECRET)`,
+            );
+          }
+          const level =
+            error.isAppCredentialsRejected && credentialsLog.due()
+              ? 'error'
+              : error.isNotFound
+                ? 'info'
+                : 'warn';
           logger[level](
             {
               requestId: scope?.requestId,
@@ -72,8 +84,22 @@ export function createUpstreamObserver(deps: UpstreamObserverDependencies): Upst
           );
         } else {
           readiness?.recordUpstream({ reachable: true });
+          readiness?.recordCredentials(undefined);
         }
       };
+    },
+  };
+}
+
+/** `due()` is true at most once per `ms`. */
+function everyMs(ms: number): { due(): boolean } {
+  let last = Number.NEGATIVE_INFINITY;
+  return {
+    due() {
+      const now = Date.now();
+      if (now - last < ms) return false;
+      last = now;
+      return true;
     },
   };
 }
