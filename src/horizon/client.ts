@@ -271,13 +271,24 @@ export class HorizonClient implements HorizonTransport {
     return this.#fields.unsettled(route, read);
   }
 
-  /** One HTTP attempt, sent only if the budget admits it. */
+  /**
+   * One HTTP attempt, sent only if the budget admits it; it holds its place in the budget until it
+   * ends, so a slot is reused only a whole window after the call was last on the wire.
+   */
   async #attempt(call: UpstreamCall): Promise<Record<string, unknown>> {
-    if (this.#admission) {
-      const admission = await this.#admission.admit();
-      // Not a HorizonApiError yet: the retry policy and the breaker let it through untouched.
-      if (!admission.admitted) throw new BudgetRefusal(admission.retryAfterMs);
+    if (!this.#admission) return this.#send(call);
+    const admission = await this.#admission.admit();
+    // Not a HorizonApiError yet: the retry policy and the breaker let it through untouched.
+    if (!admission.admitted) throw new BudgetRefusal(admission.retryAfterMs);
+    try {
+      return await this.#send(call);
+    } finally {
+      admission.release();
     }
+  }
+
+  /** One HTTP attempt. */
+  async #send(call: UpstreamCall): Promise<Record<string, unknown>> {
     const token = call.userToken ?? this.#appToken;
     const secrets = call.userToken ? [...this.#secrets, call.userToken] : this.#secrets;
     const query = call.rawQuery ?? (call.method === 'POST' ? '' : encodeParams(call.params));

@@ -1,7 +1,10 @@
 /** What the budget decided for one HTTP attempt. */
 export type Admission =
-  /** Send it; `remaining` attempts are left in the current window (after this one). */
-  | { admitted: true; remaining: number }
+  /**
+   * Send it; `remaining` attempts are left in the current window (after this one). Call
+   * `release()` once when the attempt ends: its slot is free again a whole window later.
+   */
+  | { admitted: true; remaining: number; release(): void }
   /** Do not send it; a call would be admitted again in about `retryAfterMs`. */
   | { admitted: false; remaining: 0; retryAfterMs: number };
 
@@ -9,6 +12,10 @@ export type Admission =
  * The app's upstream call budget, asked before each HTTP attempt is sent (first attempts, retries
  * and pages alike). `admit` must not throw: an implementation whose backing store fails decides
  * by itself (the Redis one falls back to a budget of its own process).
+ *
+ * A slot is taken when the attempt is admitted and held until `windowMs` after it ended, not
+ * after it started: Meta sees the call somewhere between the two, so any interval of `windowMs`
+ * at Meta's end holds at most `calls` of ours, whatever the network or our event loop delayed.
  */
 export interface UpstreamAdmission {
   admit(): Promise<Admission>;
@@ -45,16 +52,17 @@ export function parseRateLimit(text: string): RateLimit {
 }
 
 /**
- * The budget of one process: the start times of the last `calls` admitted attempts in a ring, so
- * a decision is O(1). An attempt is admitted when fewer than `calls` were admitted in the last
- * `windowMs`; otherwise the wait is until the oldest of them leaves the window.
+ * The budget of one process: attempts in flight, and the end times of finished ones still inside
+ * the window (a queue, oldest first). An attempt is admitted when fewer than `calls` are in flight
+ * or ended less than `windowMs` ago; otherwise the wait is until the oldest end leaves the window
+ * (or a whole window, when every slot is in flight).
  */
 export class SlidingWindowBudget implements UpstreamAdmission {
   readonly limit: RateLimit;
-  readonly #starts: Float64Array;
   readonly #now: () => number;
   readonly #hooks: BudgetHooks;
-  /** Index of the oldest remembered start (the next one overwritten). */
+  #inFlight = 0;
+  readonly #ends: number[] = [];
   #head = 0;
 
   constructor(limit: RateLimit, options: { now?: () => number; hooks?: BudgetHooks } = {}) {
@@ -63,7 +71,6 @@ export class SlidingWindowBudget implements UpstreamAdmission {
     if (!Number.isSafeInteger(limit.windowMs) || limit.windowMs < 1)
       throw new TypeError(`SlidingWindowBudget: windowMs must be an integer >= 1, got ${limit.windowMs}`);
     this.limit = limit;
-    this.#starts = new Float64Array(limit.calls).fill(Number.NEGATIVE_INFINITY);
     this.#now = options.now ?? (() => performance.now());
     this.#hooks = options.hooks ?? {};
   }
@@ -75,34 +82,35 @@ export class SlidingWindowBudget implements UpstreamAdmission {
   /** The same decision, synchronously. */
   decide(): Admission {
     const now = this.#now();
-    const oldest = this.#starts[this.#head]!;
-    const admission: Admission =
-      now - oldest >= this.limit.windowMs
-        ? { admitted: true, remaining: this.#record(now) }
-        : {
-            admitted: false,
-            remaining: 0,
-            retryAfterMs: Math.max(1, Math.ceil(oldest + this.limit.windowMs - now)),
-          };
+    const { calls, windowMs } = this.limit;
+    while (this.#head < this.#ends.length && now - this.#ends[this.#head]! >= windowMs) this.#head++;
+    if (this.#head > 1024 && this.#head * 2 > this.#ends.length) {
+      this.#ends.splice(0, this.#head);
+      this.#head = 0;
+    }
+    const used = this.#inFlight + this.#ends.length - this.#head;
+    let admission: Admission;
+    if (used < calls) {
+      this.#inFlight++;
+      admission = { admitted: true, remaining: calls - used - 1, release: this.#releaser() };
+    } else {
+      const oldest = this.#ends[this.#head];
+      const wait = oldest === undefined ? windowMs : Math.ceil(oldest + windowMs - now);
+      admission = { admitted: false, remaining: 0, retryAfterMs: Math.max(1, wait) };
+    }
     this.#hooks.onDecision?.(admission.admitted, admission.remaining);
     return admission;
   }
 
-  /** Remembers an admitted start; returns how many more fit in the window that ends now. */
-  #record(now: number): number {
-    this.#starts[this.#head] = now;
-    this.#head = (this.#head + 1) % this.limit.calls;
-    // Read from the head, the ring is sorted oldest first: binary search for the first start
-    // still inside the window; everything from there on is used.
-    const n = this.limit.calls;
-    let low = 0;
-    let high = n;
-    while (low < high) {
-      const mid = (low + high) >>> 1;
-      if (now - this.#starts[(this.#head + mid) % n]! < this.limit.windowMs) high = mid;
-      else low = mid + 1;
-    }
-    return low;
+  #releaser(): () => void {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.#inFlight--;
+      // Ends arrive in clock order, so the queue stays sorted.
+      this.#ends.push(this.#now());
+    };
   }
 }
 

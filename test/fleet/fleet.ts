@@ -27,6 +27,10 @@ export async function recordingProxy(
   const server = createServer((req, res) => void forward(req, res));
   const forward = async (req: IncomingMessage, res: ServerResponse) => {
     const at = performance.now();
+    if (req.url === '/__recorded') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(calls));
+      return;
+    }
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks).toString();
@@ -62,6 +66,38 @@ export async function recordingProxy(
       aborts.abort();
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+/**
+ * An emulator and a recording proxy in a process of their own, so that arrival times are not
+ * delayed by the load the test process generates. `recorded()` fetches the calls seen so far.
+ */
+export async function upstreamProcess(): Promise<{
+  url: string;
+  app: { id: string; secret: string };
+  recorded(): Promise<RecordedCall[]>;
+  close(): Promise<void>;
+}> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/fleet/upstream-process.ts'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  children.push(child);
+  const started = await new Promise<{ url: string; app: { id: string; secret: string } }>(
+    (resolve, reject) => {
+      createInterface({ input: child.stdout! }).once('line', (line) => resolve(JSON.parse(line)));
+      child.once('exit', (code) => reject(new Error(`upstream process exited with ${code}`)));
+    },
+  );
+  return {
+    ...started,
+    recorded: async () => (await (await fetch(`${started.url}/__recorded`)).json()) as RecordedCall[],
+    close: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      await exited;
     },
   };
 }

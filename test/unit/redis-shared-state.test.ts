@@ -121,6 +121,7 @@ describe.skipIf(!redisReachable)('shared state on Redis', () => {
       ];
       const decisions = await Promise.all(Array.from({ length: 12 }, (_, i) => (i % 2 ? a : b).admit()));
       expect(decisions.filter((d) => d.admitted)).toHaveLength(5);
+      for (const d of decisions) if (d.admitted) d.release();
       for (const refused of decisions.filter((d) => !d.admitted)) {
         expect(refused).toMatchObject({ admitted: false, remaining: 0 });
         const wait = (refused as { retryAfterMs: number }).retryAfterMs;
@@ -155,6 +156,17 @@ describe.skipIf(!redisReachable)('shared state on Redis', () => {
       });
       const decisions = await Promise.all(Array.from({ length: 5 }, () => budget.admit()));
       expect(decisions.map((d) => d.admitted)).toEqual([true, true, true, false, false]);
+    });
+
+    it('holds the slot of a call that never reported its end (its replica died) for holdMs', async () => {
+      const key = `${redis.prefix}budget-hold`;
+      const limit = { calls: 1, windowMs: 100 };
+      const dead = new RedisSlidingWindowBudget(await replica(), key, limit, {}, 300);
+      const alive = new RedisSlidingWindowBudget(await replica(), key, limit, {}, 300);
+      expect(await dead.admit()).toMatchObject({ admitted: true }); // never released
+      expect(await alive.admit()).toMatchObject({ admitted: false, retryAfterMs: 100 });
+      await new Promise((resolve) => setTimeout(resolve, 450)); // hold + window
+      expect(await alive.admit()).toMatchObject({ admitted: true });
     });
   });
 

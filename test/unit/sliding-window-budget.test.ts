@@ -19,18 +19,37 @@ describe('parseRateLimit', () => {
 });
 
 describe('SlidingWindowBudget', () => {
-  it('admits the limit, then refuses until the oldest admitted call leaves the window', () => {
+  it('admits the limit, then refuses until the oldest ended call has been out of flight a whole window', () => {
     let now = 1_000;
     const budget = new SlidingWindowBudget({ calls: 3, windowMs: 100 }, { now: () => now });
-    expect([budget.decide(), budget.decide()]).toEqual([
+    const [a, b] = [budget.decide(), budget.decide()];
+    expect([a, b]).toMatchObject([
       { admitted: true, remaining: 2 },
       { admitted: true, remaining: 1 },
     ]);
     now = 1_050;
-    expect(budget.decide()).toEqual({ admitted: true, remaining: 0 });
-    expect(budget.decide()).toEqual({ admitted: false, remaining: 0, retryAfterMs: 50 });
-    now = 1_100; // the first two left the window
-    expect(budget.decide()).toEqual({ admitted: true, remaining: 1 });
+    const c = budget.decide();
+    expect(c).toMatchObject({ admitted: true, remaining: 0 });
+    // Every slot in flight: no end known yet, so the wait is a whole window.
+    expect(budget.decide()).toEqual({ admitted: false, remaining: 0, retryAfterMs: 100 });
+    now = 1_060;
+    if (a.admitted) a.release();
+    if (a.admitted) a.release(); // a second release changes nothing
+    now = 1_100;
+    expect(budget.decide()).toEqual({ admitted: false, remaining: 0, retryAfterMs: 60 });
+    now = 1_160; // a ended a window ago
+    expect(budget.decide()).toMatchObject({ admitted: true, remaining: 0 });
+  });
+
+  it('holds a slot while its call is in flight, however long that is', () => {
+    let now = 0;
+    const budget = new SlidingWindowBudget({ calls: 1, windowMs: 100 }, { now: () => now });
+    const first = budget.decide();
+    now = 10_000;
+    expect(budget.decide()).toMatchObject({ admitted: false });
+    if (first.admitted) first.release();
+    now = 10_100;
+    expect(budget.decide()).toMatchObject({ admitted: true });
   });
 
   it('never admits more than N calls in any interval of length W (a bucket would let about 2N through)', () => {
@@ -43,9 +62,14 @@ describe('SlidingWindowBudget', () => {
           let now = 0;
           const budget = new SlidingWindowBudget({ calls, windowMs }, { now: () => now });
           const admitted: number[] = [];
+          // Each call is sent when admitted and ends after the next gap: Meta sees it in between.
+          let running: (() => void) | undefined;
           for (const gap of gaps) {
+            const decision = budget.decide();
+            if (decision.admitted) admitted.push(now);
             now += gap;
-            if (budget.decide().admitted) admitted.push(now);
+            running?.();
+            running = decision.admitted ? decision.release : undefined;
           }
           // Every window [t, t + W) starting at an admitted call holds at most N admitted calls.
           for (let i = 0; i < admitted.length; i++) {
