@@ -1,12 +1,16 @@
 import { createRequire } from 'node:module';
 import { pino, type Logger } from 'pino';
+import { redact, REDACTED } from './horizon/redact.ts';
+import { requestSecrets } from './observability/request-scope.ts';
 
 /** Options of `createLogger`. */
 export interface LoggerOptions {
   /**
    * Literal values that must never reach a log line (the app secret, the router secret): every
-   * occurrence in the written line is replaced, whatever field or message it hides in. A second
-   * net behind the `redact` paths, for secrets that end up inside strings.
+   * occurrence in the written line is replaced, whatever field or message it hides in, plain,
+   * percent-encoded or JSON-escaped (`redact` in src/horizon/redact.ts). The credentials of the
+   * request being served (`requestSecrets()`: user token, bearer token) are scrubbed the same way.
+   * A second net behind the `redact` paths, for secrets that end up inside strings.
    */
   secrets?: readonly (string | undefined)[];
   /**
@@ -18,7 +22,7 @@ export interface LoggerOptions {
 }
 
 /** Replaces a redacted value. */
-export const REDACTED = '[REDACTED]';
+export { REDACTED };
 
 /**
  * Where credentials may sit in a logged object: the app secret and token, user access tokens
@@ -66,27 +70,20 @@ export function createLogger(
   options: LoggerOptions = {},
 ): Logger {
   const secrets = [...new Set(options.secrets ?? [])].filter((v): v is string => !!v && v.length >= 4);
+  const scrub = (line: string) => {
+    const current = requestSecrets();
+    return redact(line, current.length > 0 ? [...secrets, ...current] : secrets);
+  };
   const pretty = options.pretty && !destination && process.stdout.isTTY && prettyAvailable();
   return pino(
     {
       level,
       redact: { paths: REDACT_PATHS, censor: REDACTED },
-      ...(secrets.length > 0 ? { hooks: { streamWrite: (line: string) => scrub(line, secrets) } } : {}),
+      hooks: { streamWrite: scrub },
       ...(pretty ? { transport: { target: 'pino-pretty', options: { colorize: true } } } : {}),
     },
     pretty ? undefined : destination,
   );
-}
-
-/** Every occurrence of each secret, also as JSON-escaped text, replaced by `[REDACTED]`. */
-function scrub(line: string, secrets: readonly string[]): string {
-  let out = line;
-  for (const secret of secrets) {
-    out = out.split(secret).join(REDACTED);
-    const escaped = JSON.stringify(secret).slice(1, -1);
-    if (escaped !== secret) out = out.split(escaped).join(REDACTED);
-  }
-  return out;
 }
 
 function prettyAvailable(): boolean {

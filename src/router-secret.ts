@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
+import { refuse, type RefusalListener } from './http-errors.ts';
 
 /** Header in which the router sends the shared secret (Apollo's subgraph template convention). */
 export const ROUTER_SECRET_HEADER = 'router-authorization';
@@ -7,19 +8,22 @@ export const ROUTER_SECRET_HEADER = 'router-authorization';
 /**
  * Lets only the router call the subgraph: a request without the matching `router-authorization`
  * header is answered 401 `UNAUTHENTICATED` before GraphQL runs, so it makes no upstream call.
+ * `record` (the operation log line and metrics) is told about each refusal.
  */
-export function requireRouterSecret(secret: string): RequestHandler {
+export function requireRouterSecret(secret: string, record: RefusalListener = () => {}): RequestHandler {
   const expected = Buffer.from(secret);
   return (req, res, next) => {
     const given = Buffer.from(req.get(ROUTER_SECRET_HEADER) ?? '');
     if (given.length === expected.length && timingSafeEqual(given, expected)) return next();
-    res.status(401).json({
-      errors: [
-        {
-          message: `Missing or wrong ${ROUTER_SECRET_HEADER} header: only the router may call this subgraph`,
-          extensions: { code: 'UNAUTHENTICATED' },
-        },
-      ],
-    });
+    refuse(
+      res,
+      {
+        status: 401,
+        code: 'UNAUTHENTICATED',
+        message: `Missing or wrong ${ROUTER_SECRET_HEADER} header: only the router may call this subgraph`,
+        rejection: 'no router secret',
+      },
+      record,
+    );
   };
 }

@@ -9,8 +9,10 @@ import {
 } from '@apollo/server/plugin/disabled';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { expressMiddleware } from '@as-integrations/express5';
-import express from 'express';
+import express, { type RequestHandler } from 'express';
 import type { GraphQLFormattedError } from 'graphql';
+import { acceptQueueDrained } from './accept-queue.ts';
+import { clientMistakeCode, guardEntityRepresentations, noSubscriptionsOverHttp } from './client-mistakes.ts';
 import { HorizonApiError, probeUpstream, type HorizonClient } from './horizon/index.ts';
 import { uncheckedCaller, type CallerResolver } from './graphql/auth/jwt-verifier.ts';
 import { createContext, type ContextDependencies, type GraphQLContext } from './graphql/context.ts';
@@ -20,11 +22,22 @@ import { createSharedLists } from './graphql/data/index.ts';
 import type { ListInvalidation } from './graphql/loaders/shared-list.ts';
 import { upstreamFailure } from './graphql/errors.ts';
 import { buildSchema } from './graphql/schema.ts';
+import { redactDeep } from './horizon/redact.ts';
+import {
+  answerClientErrors,
+  errorHandler,
+  MAX_BODY_BYTES,
+  NOT_READY,
+  notFound,
+  refuse,
+  requireUtf8,
+} from './http-errors.ts';
 import type { Logger } from './logger.ts';
 import {
   createObservability,
   graphqlRequestScope,
   requestId,
+  requestSecrets,
   type Observability,
 } from './observability/index.ts';
 import { requireRouterSecret } from './router-secret.ts';
@@ -79,7 +92,9 @@ export interface RunningServer {
 
 /**
  * Express 5 + Apollo Server 5: `POST /graphql`, `GET /healthz` (liveness), `GET /readyz`
- * (started, not draining, upstream reachable), `GET /metrics` (Prometheus).
+ * (started, not draining, upstream reachable), `GET /metrics` (Prometheus). Every answer is JSON
+ * (metrics aside): `/graphql` answers 503 with `Retry-After` until Apollo has started, a malformed
+ * body 400/413/415, an unknown path 404, each in the GraphQL error shape with a code.
  */
 export async function startServer(
   options: ServerOptions,
@@ -137,6 +152,14 @@ export async function startServer(
     formatError: (formatted, error) => formatError(formatted, error, horizon, logger),
   });
 
+  // Mounted once Apollo has started (and unmounted once it has stopped); until then `/graphql`
+  // answers 503 JSON with Retry-After, not Express's HTML 404.
+  let graphql: RequestHandler | undefined;
+  app.use('/graphql', (req, res, next) => {
+    if (graphql) return graphql(req, res, next);
+    refuse(res, NOT_READY, recordRefusal);
+  });
+
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -148,6 +171,8 @@ export async function startServer(
     const { contentType, body } = await metrics.render();
     res.type(contentType).send(body);
   });
+  app.use(notFound(recordRefusal));
+  app.use(errorHandler(recordRefusal, logger));
 
   // Listen before Apollo starts, so liveness, metrics and readiness (`starting`) answer at once.
   await new Promise<void>((resolve, reject) => {
@@ -161,17 +186,19 @@ export async function startServer(
     throw error;
   }
 
-  if (options.routerSecret) app.use('/graphql', requireRouterSecret(options.routerSecret));
+  const graphqlRoute = express.Router();
+  if (options.routerSecret) graphqlRoute.use(requireRouterSecret(options.routerSecret, recordRefusal));
   else
     logger.warn('ROUTER_SECRET is not set: any client that reaches this port can call the subgraph directly');
-  app.use(
-    '/graphql',
-    express.json({ limit: '1mb' }),
+  graphqlRoute.use(
+    requireUtf8(recordRefusal),
+    express.json({ limit: MAX_BODY_BYTES }),
     graphqlRequestScope,
     expressMiddleware(apollo, {
       context: async ({ req }) => createContext(contextDeps, req.headers),
     }),
   );
+  graphql = graphqlRoute;
   readiness.markStarted();
 
   const address = httpServer.address() as AddressInfo;
@@ -183,7 +210,10 @@ export async function startServer(
       readiness.markDraining();
       if (options.shutdownDelayMs)
         await new Promise((resolve) => setTimeout(resolve, options.shutdownDelayMs));
+      // Requests already written to us must be answered, not reset: take in what the kernel holds.
+      await acceptQueueDrained(httpServer, { maxMs: options.shutdownTimeoutMs ?? 10_000 });
       await apollo.stop();
+      graphql = undefined;
       await options.onClosed?.();
     },
   };
@@ -191,8 +221,10 @@ export async function startServer(
 
 /**
  * Last line of defense for what leaves in `errors`: an upstream failure that reached this far
- * unmapped still gets its code (never masked as internal), unexpected errors are masked (and
- * logged), and every message is scrubbed of credentials.
+ * unmapped still gets its code (never masked as internal), a caller's mistake that Apollo left
+ * without a code gets one (`clientMistakeCode`), unexpected errors are masked (and logged), and
+ * every string — message and extensions, e.g. the upstream `type` and `fbtraceId` — is scrubbed of
+ * the app's credentials and of those the request carried.
  */
 function formatError(
   formatted: GraphQLFormattedError,
@@ -200,21 +232,22 @@ function formatError(
   horizon: HorizonClient,
   logger: Logger,
 ): GraphQLFormattedError {
+  const secrets = requestSecrets();
+  const scrub = (text: string) => horizon.redact(text, secrets);
   const original = unwrapResolverError(error);
   if (original instanceof HorizonApiError) {
     const { message, extensions } = upstreamFailure(original);
-    return {
-      ...formatted,
-      message: horizon.redact(message),
-      extensions: { ...formatted.extensions, ...extensions },
-    };
-  }
-  if (formatted.extensions?.code === 'INTERNAL_SERVER_ERROR') {
-    logger.error(
-      { err: horizon.redact(String((original as Error)?.stack ?? original)) },
-      'unexpected resolver error',
+    return redactDeep(
+      { ...formatted, message, extensions: { ...formatted.extensions, ...extensions } },
+      scrub,
     );
+  }
+  const mistake = clientMistakeCode(formatted, error);
+  if (mistake)
+    return redactDeep({ ...formatted, extensions: { ...formatted.extensions, code: mistake } }, scrub);
+  if (formatted.extensions?.code === 'INTERNAL_SERVER_ERROR') {
+    logger.error({ err: scrub(String((original as Error)?.stack ?? original)) }, 'unexpected resolver error');
     return { ...formatted, message: 'Internal server error' };
   }
-  return { ...formatted, message: horizon.redact(formatted.message) };
+  return redactDeep(formatted, scrub);
 }

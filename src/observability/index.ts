@@ -9,14 +9,15 @@ import type { LoaderHooks } from '../graphql/loaders/per-key-loader.ts';
 import type { SharedListHooks } from '../graphql/loaders/shared-list.ts';
 import type { Logger } from '../logger.ts';
 import { Metrics } from './metrics.ts';
-import { operationPlugin } from './operation-plugin.ts';
+import { operationPlugin, refusalRecorder, type Refusal } from './operation-plugin.ts';
 import { Readiness } from './readiness.ts';
 import { createUnknownValueReporter } from './unknown-values.ts';
 import { createUpstreamObserver } from './upstream-observer.ts';
 
 export { Metrics, type CacheName, type OperationOutcome } from './metrics.ts';
 export { Readiness, type ReadinessReport } from './readiness.ts';
-export { graphqlRequestScope, requestId, REQUEST_ID_HEADER } from './request-scope.ts';
+export type { Refusal } from './operation-plugin.ts';
+export { graphqlRequestScope, requestId, requestSecrets, REQUEST_ID_HEADER } from './request-scope.ts';
 export { startTracing, tracingRequested, type Tracing } from './tracing.ts';
 
 /** Options of `createObservability`. */
@@ -46,6 +47,8 @@ export interface Observability {
   cacheHooks: SharedListHooks;
   /** The Apollo plugin: one log line, metrics and the span name per operation. */
   plugin: ApolloServerPlugin;
+  /** The same line and metrics for a request refused before Apollo (outcome `rejected`). */
+  recordRefusal: (refusal: Refusal) => void;
 }
 
 export function createObservability(options: ObservabilityOptions): Observability {
@@ -73,5 +76,6 @@ export function createObservability(options: ObservabilityOptions): Observabilit
     },
     cacheHooks: { onLookup: (cache, hit) => metrics.cacheLookup(cache, hit) },
     plugin: operationPlugin({ logger, metrics }),
+    recordRefusal: refusalRecorder({ logger, metrics }),
   };
 }

@@ -1,8 +1,12 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { RouteTemplate } from '../shared/routes.ts';
 
-/** How a GraphQL operation ended: no errors, errors beside data, or errors and no data. */
-export type OperationOutcome = 'success' | 'partial' | 'error';
+/**
+ * How a GraphQL operation ended: no errors, errors beside data, or errors and no data; or
+ * `rejected`, refused before it became an operation (malformed HTTP request, unknown path, not
+ * ready yet, no router secret).
+ */
+export type OperationOutcome = 'success' | 'partial' | 'error' | 'rejected';
 
 /** The labels of one finished operation (already bounded by `operationName`). */
 export interface OperationLabels {

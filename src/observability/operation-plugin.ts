@@ -21,7 +21,8 @@ const MAX_LOGGED_NAME = 100;
  * cost (counted on the request scope by the upstream observer), which error codes it returned,
  * and the request id that ties it to the gateway's logs and to `upstream call failed` lines.
  * Requests refused before they become an operation (context creation failed, malformed request)
- * get the same line (type `unknown`, with a `rejection`), so every GraphQL request is one line.
+ * get the same line (type `unknown`, outcome `rejected`, with a `rejection`), so every GraphQL
+ * request is one line; `refusalRecorder` writes it for the requests refused before Apollo.
  */
 export function operationPlugin(deps: OperationPluginDependencies): ApolloServerPlugin {
   const { logger, metrics } = deps;
@@ -43,7 +44,13 @@ export function operationPlugin(deps: OperationPluginDependencies): ApolloServer
     const seconds = Number(process.hrtime.bigint() - state.started) / 1e9;
     const codes = errors.map(codeOf);
     const errorCodes = [...new Set(codes)].sort();
-    const outcome: OperationOutcome = errors.length === 0 ? 'success' : hasData ? 'partial' : 'error';
+    const outcome: OperationOutcome = rejection
+      ? 'rejected'
+      : errors.length === 0
+        ? 'success'
+        : hasData
+          ? 'partial'
+          : 'error';
     const operationType = operation?.operation ?? 'unknown';
 
     metrics.observeOperation(
@@ -130,6 +137,54 @@ export function operationPlugin(deps: OperationPluginDependencies): ApolloServer
     async invalidRequestWasReceived({ error }) {
       rejected(error, 'invalid request');
     },
+  };
+}
+
+/** An HTTP request refused before Apollo saw it, as `refusalRecorder` records it. */
+export interface Refusal {
+  /** The id `requestId` chose, when that middleware ran. */
+  requestId?: string;
+  /** `process.hrtime.bigint()` when the request arrived, when known. */
+  startedAt?: bigint;
+  /** The `extensions.code` the answer carried. */
+  code: string;
+  /** The HTTP status of the answer. */
+  status: number;
+  /** Why, in a few fixed words (`body is not JSON`, `unknown path`, ...). */
+  rejection: string;
+}
+
+/**
+ * For requests refused before they reach Apollo (body parser failures, unknown paths, not ready
+ * yet, missing router secret): the operation log line with outcome `rejected`, an operation
+ * duration sample and a count of the error code, as for any GraphQL request. At `info`: these
+ * are the caller's mistakes, not ours.
+ */
+export function refusalRecorder(deps: OperationPluginDependencies): (refusal: Refusal) => void {
+  const { logger, metrics } = deps;
+  return (refusal) => {
+    const seconds =
+      refusal.startedAt === undefined ? 0 : Number(process.hrtime.bigint() - refusal.startedAt) / 1e9;
+    metrics.observeOperation(
+      { operationName: metrics.operationName(null), operationType: 'unknown', outcome: 'rejected' },
+      seconds,
+    );
+    metrics.countError(refusal.code);
+    logger.info(
+      {
+        requestId: refusal.requestId,
+        operationName: null,
+        operationType: 'unknown',
+        durationMs: Math.round(seconds * 10_000) / 10,
+        upstreamCalls: 0,
+        upstreamFailures: 0,
+        errorCodes: [refusal.code],
+        outcome: 'rejected' satisfies OperationOutcome,
+        rejection: refusal.rejection,
+        status: refusal.status,
+      },
+      'graphql operation',
+    );
   };
 }
 

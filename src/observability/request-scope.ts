@@ -13,6 +13,11 @@ export interface RequestScope {
   upstreamCalls: number;
   /** Of those, the ones that failed. */
   upstreamFailures: number;
+  /**
+   * Credentials the request carried (the player's user token, the caller's bearer token, the
+   * router secret): scrubbed from every error and log line of this request, like the app secret.
+   */
+  readonly secrets: readonly string[];
 }
 
 /** Header carrying the request id in and out. */
@@ -25,12 +30,44 @@ export function currentScope(): RequestScope | undefined {
   return storage.getStore();
 }
 
+/** The credentials of the current request (`RequestScope.secrets`), none outside a request. */
+export function requestSecrets(): readonly string[] {
+  return storage.getStore()?.secrets ?? NO_SECRETS;
+}
+
 /** Runs `work` inside a fresh scope; exported for the middleware below and for tests. */
-export function runInScope<T>(requestId: string, work: () => T): T {
+export function runInScope<T>(requestId: string, work: () => T, secrets: readonly string[] = NO_SECRETS): T {
   return storage.run(
-    { requestId, startedAt: process.hrtime.bigint(), upstreamCalls: 0, upstreamFailures: 0 },
+    { requestId, startedAt: process.hrtime.bigint(), upstreamCalls: 0, upstreamFailures: 0, secrets },
     work,
   );
+}
+
+const NO_SECRETS: readonly string[] = Object.freeze([]);
+
+/**
+ * Headers whose values are credentials: the player's Horizon user token, the caller's JWT (after
+ * its scheme) and the router secret.
+ */
+const CREDENTIAL_HEADERS = ['x-horizon-user-token', 'authorization', 'router-authorization'] as const;
+
+/**
+ * Shorter values are not scrubbed: a caller could otherwise send a "token" such as `error` and
+ * have that word cut out of every message it gets. Real user tokens and JWTs are far longer.
+ */
+const MIN_REQUEST_SECRET_LENGTH = 8;
+
+/** The credential values `req` carries, for `RequestScope.secrets`. */
+export function credentialsOf(req: Pick<Request, 'headers'>): readonly string[] {
+  const found: string[] = [];
+  for (const name of CREDENTIAL_HEADERS) {
+    const raw = req.headers[name];
+    for (const value of Array.isArray(raw) ? raw : raw ? [raw] : []) {
+      const token = value.replace(/^\s*(?:bearer|basic)\s+/i, '').trim();
+      if (token.length >= MIN_REQUEST_SECRET_LENGTH) found.push(token);
+    }
+  }
+  return found.length > 0 ? found : NO_SECRETS;
 }
 
 /**
@@ -44,6 +81,7 @@ export function requestId(req: Request, res: Response, next: NextFunction): void
   const candidate = Array.isArray(incoming) ? incoming[0] : incoming;
   const id = candidate && SANE_ID.test(candidate) ? candidate : randomUUID();
   res.locals.requestId = id;
+  res.locals.receivedAt = process.hrtime.bigint();
   res.setHeader(REQUEST_ID_HEADER, id);
   next();
 }
@@ -51,6 +89,11 @@ export function requestId(req: Request, res: Response, next: NextFunction): void
 /** The id `requestId` chose for this request. */
 export function requestIdOf(res: Response): string {
   return typeof res.locals.requestId === 'string' ? res.locals.requestId : randomUUID();
+}
+
+/** `process.hrtime.bigint()` when `requestId` saw this request, if it did. */
+export function receivedAtOf(res: Response): bigint | undefined {
+  return typeof res.locals.receivedAt === 'bigint' ? res.locals.receivedAt : undefined;
 }
 
 const SANE_ID = /^[\w.:@/+=-]{1,128}$/;
@@ -62,5 +105,5 @@ const SANE_ID = /^[\w.:@/+=-]{1,128}$/;
  */
 export function graphqlRequestScope(req: Request, res: Response, next: NextFunction): void {
   const id = requestIdOf(res);
-  withContext(startRequestSpan(req, res, id), () => runInScope(id, next));
+  withContext(startRequestSpan(req, res, id), () => runInScope(id, next, credentialsOf(req)));
 }

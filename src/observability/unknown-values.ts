@@ -1,6 +1,7 @@
 import type { Logger } from '../logger.ts';
 import type { Metrics } from './metrics.ts';
-import { currentScope } from './request-scope.ts';
+import { redact } from '../horizon/redact.ts';
+import { currentScope, requestSecrets } from './request-scope.ts';
 
 /** What the unknown-value reporter reports to. */
 export interface UnknownValueReporterDependencies {
@@ -31,7 +32,9 @@ export function createUnknownValueReporter(
   const maxLogged = deps.maxLogged ?? 1000;
   const logged = new Set<string>();
   let capReported = false;
-  return (field, value) => {
+  return (field, raw) => {
+    // Upstream text: a credential echoed as an enum value must reach neither a label nor a line.
+    const value = redact(raw, requestSecrets());
     metrics.countUnknownEnumValue(field, value);
     const shown = shorten(value);
     const key = `${field}\u0000${shown}`;

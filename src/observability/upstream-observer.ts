@@ -3,7 +3,8 @@ import type { UpstreamObserver, UpstreamOutcome } from '../horizon/index.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from './metrics.ts';
 import { reachabilityOfError, type Readiness } from './readiness.ts';
-import { currentScope } from './request-scope.ts';
+import { redact } from '../horizon/redact.ts';
+import { currentScope, requestSecrets } from './request-scope.ts';
 import { tracer } from './tracing.ts';
 
 /** What the upstream observer reports to. */
@@ -45,11 +46,13 @@ export function createUpstreamObserver(deps: UpstreamObserverDependencies): Upst
         stop(status !== undefined ? String(status) : (error?.kind ?? 'unknown'));
 
         if (status !== undefined) span.setAttribute('http.response.status_code', status);
-        if (fbtraceId) span.setAttribute('horizon.fbtrace_id', fbtraceId);
+        // Spans leave the process (OTLP): upstream text in them loses the request's credentials
+        // too (the client already removed the app's and the call's own).
+        if (fbtraceId) span.setAttribute('horizon.fbtrace_id', redact(fbtraceId, requestSecrets()));
         if (error) {
           if (error.code !== undefined) span.setAttribute('horizon.graph.error_code', error.code);
           span.setAttribute('error.type', status !== undefined ? String(status) : error.kind);
-          span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+          span.setStatus({ code: SpanStatusCode.ERROR, message: redact(error.message, requestSecrets()) });
         }
         span.end();
 
