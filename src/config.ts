@@ -142,9 +142,11 @@ export const EnvSchema = z
       group: SERVER,
       description: 'HTTP port (0 = any free port).',
     }),
-    HOST: documented(z.string().min(1).default('0.0.0.0'), {
+    HOST: documented(z.string().min(1).optional(), {
       group: SERVER,
-      description: 'Interface to listen on (`127.0.0.1`: this machine only).',
+      description:
+        'Interface to listen on (`127.0.0.1`: this machine only). Unset while serving DEMO data (no credentials), only 127.0.0.1: auth is off then.',
+      shownDefault: '0.0.0.0 (demo: 127.0.0.1)',
     }),
     ROUTER_SECRET: documented(z.string().min(16, 'must be at least 16 characters').optional(), {
       group: SERVER,
@@ -181,7 +183,8 @@ export const EnvSchema = z
     }),
     NODE_ENV: documented(z.string().optional(), {
       group: CALLERS,
-      description: '`production` turns introspection off by default.',
+      description:
+        '`production` turns introspection off by default, and refuses to start without Meta credentials (never demo data).',
     }),
     GRAPHQL_INTROSPECTION: documented(flag().optional(), {
       group: CALLERS,
@@ -371,6 +374,14 @@ export const EnvSchema = z
         message: `must be set because ${given} is; unset both to run against the embedded emulator`,
       });
     }
+    if (env.NODE_ENV === 'production' && env.HORIZON_APP_ID === undefined && secret === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['HORIZON_APP_ID'],
+        message:
+          'and HORIZON_APP_SECRET (or HORIZON_APP_SECRET_FILE) must be set when NODE_ENV=production: production never serves the demo data of the embedded emulator',
+      });
+    }
     if (env.AUTH_JWT_SECRET && env.AUTH_JWKS_URL) {
       ctx.addIssue({
         code: 'custom',
@@ -466,11 +477,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const e = parsed.data;
   const appSecret =
     e.HORIZON_APP_SECRET ?? (e.HORIZON_APP_SECRET_FILE && readSecretFile(e.HORIZON_APP_SECRET_FILE));
+  const credentials = e.HORIZON_APP_ID && appSecret ? { appId: e.HORIZON_APP_ID, appSecret } : undefined;
   return {
-    credentials: e.HORIZON_APP_ID && appSecret ? { appId: e.HORIZON_APP_ID, appSecret } : undefined,
+    credentials,
     graphUrl: e.HORIZON_GRAPH_URL,
     port: e.PORT,
-    host: e.HOST,
+    // Demo data comes with auth off: keep it off the network unless HOST says otherwise.
+    host: e.HOST ?? (credentials ? '0.0.0.0' : '127.0.0.1'),
     cacheTtlMs: e.CACHE_TTL_SECONDS * 1000,
     maxConnections: e.HORIZON_MAX_CONNECTIONS,
     timeoutMs: e.HORIZON_TIMEOUT_MS,

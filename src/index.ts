@@ -48,6 +48,11 @@ async function main(): Promise<void> {
       },
       'No HORIZON_APP_ID/HORIZON_APP_SECRET set: serving DEMO data from the embedded emulator, not Meta',
     );
+    if (!process.env.HOST) {
+      logger.warn(
+        `Demo mode listens on ${config.host} only (auth is off): set HOST=0.0.0.0 to reach it from other machines`,
+      );
+    }
     logger.info(
       `Try it:\n  curl -s ${server.url}/graphql -H 'content-type: application/json' \\\n    -d '{"query":"{ user(id: \\"1000000000000001\\") { alias achievements { apiName isUnlocked progress } } }"}'`,
     );

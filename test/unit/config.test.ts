@@ -173,9 +173,11 @@ describe('access control and secrets configuration', () => {
   });
 
   it('turns introspection off in production unless enabled', () => {
+    // Production needs real credentials (it never serves demo data: test/security/demo-mode.test.ts).
+    const production = { ...real, AUTH_DISABLED: 'true', NODE_ENV: 'production' };
     expect(loadConfig({}).introspection).toBe(true);
-    expect(loadConfig({ NODE_ENV: 'production' }).introspection).toBe(false);
-    expect(loadConfig({ NODE_ENV: 'production', GRAPHQL_INTROSPECTION: 'true' }).introspection).toBe(true);
+    expect(loadConfig(production).introspection).toBe(false);
+    expect(loadConfig({ ...production, GRAPHQL_INTROSPECTION: 'true' }).introspection).toBe(true);
   });
 
   it('reads query limits, refusing a depth below 10', () => {
