@@ -122,17 +122,22 @@ export async function startServer(
   app.disable('x-powered-by');
   app.use(requestId);
   const httpServer = createHttpServer(app);
+  const { recordRefusal } = observability;
+  answerClientErrors(httpServer, recordRefusal);
 
-  const limits = queryLimits(limitSettings, () => ({ leaderboards: lists.leaderboards.size() }));
+  const limits = queryLimits(limitSettings, () => ({
+    leaderboards: lists.leaderboards.size(),
+    unsettledFields: (read) => horizon.unsettledFields(read),
+  }));
   const introspection = options.introspection ?? true;
   const apollo = new ApolloServer<GraphQLContext>({
-    schema: buildSchema({ securityDirectives: options.securityDirectives }),
+    schema: guardEntityRepresentations(buildSchema({ securityDirectives: options.securityDirectives })),
     includeStacktraceInErrorResponses: false,
     // Shutdown is ours (index.ts: readiness, delay, deadline, pool, exit code). Apollo's own
     // SIGTERM handler would race it, and a second stop() during Apollo's never resolves (5.5.1).
     stopOnTerminationSignals: false,
     introspection,
-    validationRules: limits.validationRules,
+    validationRules: [...limits.validationRules, noSubscriptionsOverHttp],
     parseOptions: limits.parseOptions,
     plugins: [
       ...limits.plugins,

@@ -11,17 +11,9 @@ import { selectedFieldNames } from './fields.ts';
 import { nonexistingField } from './graph-errors.ts';
 
 /** The read each route serves: its `optional` fields are the ones strict mode refuses. */
-export const STRICT_READS: Readonly<Partial<Record<RouteTemplate, ReadFields>>> = {
-  [ROUTES.achievementDefinitionsRead]: READ_FIELDS.achievementDefinitions,
-  [ROUTES.userAchievementsRead]: READ_FIELDS.userAchievements,
-  [ROUTES.viewerPurchases]: READ_FIELDS.viewerPurchases,
-  [ROUTES.availablePurchases]: READ_FIELDS.catalog,
-  [ROUTES.subscriptions]: READ_FIELDS.subscriptions,
-  [ROUTES.leaderboardsRead]: READ_FIELDS.leaderboards,
-  [ROUTES.leaderboardEntries]: READ_FIELDS.leaderboardEntries,
-  [ROUTES.userLookup]: READ_FIELDS.user,
-  [ROUTES.me]: READ_FIELDS.me,
-};
+export const STRICT_READS: Readonly<Partial<Record<RouteTemplate, ReadFields>>> = Object.fromEntries(
+  Object.values(READ_FIELDS).map((read) => [read.route, read]),
+);
 
 /** Rows per page of a whole-board walk (`leaderboard_entries`, `filter=NONE`), whatever `limit` says. */
 export const STRICT_FULL_BOARD_PAGE_CAP = 25;

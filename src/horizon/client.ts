@@ -266,9 +266,12 @@ export class HorizonClient implements HorizonTransport {
     }
   }
 
-  /** Optional fields of `read` whose acceptance on `route` is not known yet (each may cost one refused call). */
-  unsettledFields(route: RouteTemplate, read: ReadFields): number {
-    return this.#fields.unsettled(route, read);
+  /**
+   * Optional fields of `read` whose acceptance is not known yet: each may cost one refused call
+   * before it is left out (the cost guard adds this to its estimate).
+   */
+  unsettledFields(read: ReadFields): number {
+    return this.#fields.unsettled(read.route, read);
   }
 
   /**

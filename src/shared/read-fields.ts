@@ -9,11 +9,15 @@
  *   out for that app and route for a while. Keyed by the field name upstream would name.
  */
 
+import { ROUTES, type RouteTemplate } from './routes.ts';
+
 /** A Graph `fields` selection: names, and nested selections as `{ name: [...] }`. */
 export type FieldSelection = ReadonlyArray<string | { readonly [field: string]: FieldSelection }>;
 
 /** The fields of one read. */
 export interface ReadFields {
+  /** The route of the read. */
+  readonly route: RouteTemplate;
   /** The node type upstream names in a refusal, e.g. `LeaderboardEntry`. */
   readonly nodeType: string;
   readonly core: FieldSelection;
@@ -25,6 +29,7 @@ const PRICE = ['currency', 'amount_in_hundredths', 'formatted'];
 export const READ_FIELDS = {
   /** Public code requests this exact list with the app token. */
   achievementDefinitions: {
+    route: ROUTES.achievementDefinitionsRead,
     nodeType: 'AchievementDefinition',
     core: [
       'api_name',
@@ -44,18 +49,21 @@ export const READ_FIELDS = {
   },
   /** The current doc lists id, unlock_time, is_unlocked, count_progress; `definition{…}` appears only in 2016 sources. */
   userAchievements: {
+    route: ROUTES.userAchievementsRead,
     nodeType: 'UserAchievement',
     core: ['id', 'is_unlocked', 'unlock_time', 'count_progress', 'bitfield_progress'],
     optional: { definition: { definition: ['api_name', 'achievement_type', 'target', 'bitfield_length'] } },
   },
   /** Public code reads exactly these. */
   viewerPurchases: {
+    route: ROUTES.viewerPurchases,
     nodeType: 'Purchase',
     core: ['id', 'grant_time', 'expiration_time', { item: ['id', 'sku'] }],
     optional: {},
   },
   /** The docs list sku, current_offer and billing_plans; `type` is not documented. */
   catalog: {
+    route: ROUTES.availablePurchases,
     nodeType: 'AvailablePurchase',
     core: [
       'sku',
@@ -66,6 +74,7 @@ export const READ_FIELDS = {
   },
   /** Documented (no public code found). */
   subscriptions: {
+    route: ROUTES.subscriptions,
     nodeType: 'Subscription',
     core: [
       'id',
@@ -85,6 +94,7 @@ export const READ_FIELDS = {
   },
   /** Public code reads api_name, sort_order, entry_write_policy, entry_count and score_type; nobody reads the others. */
   leaderboards: {
+    route: ROUTES.leaderboardsRead,
     nodeType: 'Leaderboard',
     core: ['id', 'api_name', 'sort_order', 'entry_write_policy', 'entry_count'],
     optional: {
@@ -96,6 +106,7 @@ export const READ_FIELDS = {
   },
   /** Public clients ask for these; `supplementary_metric` is documented for writes only. */
   leaderboardEntries: {
+    route: ROUTES.leaderboardEntries,
     nodeType: 'LeaderboardEntry',
     core: [
       'id',
@@ -109,12 +120,14 @@ export const READ_FIELDS = {
   },
   /** `GET /{user_id}` with the app token: public code reads id, alias and org_scoped_id only. */
   user: {
+    route: ROUTES.userLookup,
     nodeType: 'User',
     core: ['id', 'alias', 'org_scoped_id'],
     optional: { display_name: 'display_name', profile_url: 'profile_url' },
   },
   /** `GET /me` with the player's token: all five are read by public code. */
   me: {
+    route: ROUTES.me,
     nodeType: 'User',
     core: ['id', 'alias', 'org_scoped_id', 'display_name', 'profile_url'],
     optional: {},

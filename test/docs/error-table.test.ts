@@ -4,7 +4,7 @@ import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { startFromConfig } from '../../src/start-from-config.ts';
-import { emulator, type EmulatorHandle } from '../helpers/harness.ts';
+import { demoFixture, emulator, type EmulatorHandle } from '../helpers/harness.ts';
 import { transcript } from '../helpers/planted-secret.ts';
 
 // The README's error table is a promise to callers: each row names a cause and the
@@ -39,6 +39,8 @@ export function errorTable(readme: string): Row[] {
 
 const JWT_SECRET = 'jwt-secret-for-the-error-table-test-0123';
 const USER = '1000000000000001';
+/** The demo player's own access token, for the views that act as the player. */
+const PLAYER_TOKEN = demoFixture().users.find((u) => u.id === USER)!.access_token!;
 const ACHIEVEMENTS = 'GET /{user_id}/achievements';
 const ACHIEVEMENTS_QUERY = `{ user(id: "${USER}") { achievements { apiName } } }`;
 const USERS_QUERY = `{ users(ids: ["${USER}", "1000000000000002", "1000000000000003"]) { achievements { apiName } } }`;
@@ -210,7 +212,28 @@ const PRODUCERS: { cause: RegExp; produce: (() => Promise<Outcome>)[] }[] = [
     ],
   },
   {
-    cause: /^upstream 400 code 190, 401/,
+    cause: /^upstream 400 code 190, 401 on a call with the player's token/,
+    produce: [
+      () =>
+        produce({
+          faults: [{ route: 'GET /leaderboard_entries', status: 400, body: graphError(190) }],
+          queries: [
+            `{ leaderboard(apiName: "GLOBAL_HIGH_SCORE") { entries(filter: FRIENDS) { totalCount } } }`,
+          ],
+          headers: { 'x-horizon-user-token': PLAYER_TOKEN },
+        }),
+      () =>
+        produce({
+          faults: [{ route: 'GET /leaderboard_entries', status: 401 }],
+          queries: [
+            `{ leaderboard(apiName: "GLOBAL_HIGH_SCORE") { entries(filter: FRIENDS) { totalCount } } }`,
+          ],
+          headers: { 'x-horizon-user-token': PLAYER_TOKEN },
+        }),
+    ],
+  },
+  {
+    cause: /^upstream 400 code 190, 401 on a call with the app's credentials/,
     produce: [
       () =>
         produce({

@@ -134,6 +134,8 @@ export interface SubgraphHandle {
   url: string;
   emulator: EmulatorHandle;
   server: RunningServer;
+  /** Its Horizon client. */
+  horizon: HorizonClient;
   /** Its metrics registry, readiness and the observer its client reports to. */
   observability: Observability;
   logs: string[];
@@ -154,6 +156,8 @@ export async function subgraph(
     timeoutMs?: number;
     /** Upstream write timeout of the subgraph's client, ms; the client's default if unset. */
     writeTimeoutMs?: number;
+    /** The app secret the subgraph's client sends (a wrong one, to test refused credentials). */
+    appSecret?: string;
     /** Retries, breakers and bulkhead of the subgraph's client; no retries if unset (see `clientFor`). */
     resilience?: ResilienceOptions;
     emulator?: Parameters<typeof startEmulator>[0];
@@ -182,6 +186,7 @@ export async function subgraph(
   const horizon = clientFor(emu, {
     timeoutMs: options.timeoutMs,
     writeTimeoutMs: options.writeTimeoutMs,
+    appSecret: options.appSecret,
     resilience: options.resilience,
     observer: observability.upstreamObserver,
     onUnknownValue: observability.onUnknownValue,
@@ -204,6 +209,7 @@ export async function subgraph(
     url: server.url,
     emulator: emu,
     server,
+    horizon,
     observability,
     logs,
     async gql(query, variables, headers = {}) {

@@ -360,7 +360,12 @@ describe('errors and faults', () => {
     const bad = clientFor(emu, { appSecret: `${PLANTED}-old` });
     const e = await failure(h.getLeaderboards(bad));
     // The body captured from the real API for a refused app token (not the user-token one).
-    expect(e).toMatchObject({ status: 400, code: 190, type: 'OAuthException', isUnauthenticated: true });
+    expect(e).toMatchObject({
+      status: 400,
+      code: 190,
+      type: 'OAuthException',
+      isAppCredentialsRejected: true,
+    });
     expect(e.message).toContain('Error validating application');
     expect(e.fbtraceId).toBeTruthy();
     expect(e.message).not.toContain(`${PLANTED}-old`);

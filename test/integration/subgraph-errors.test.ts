@@ -64,15 +64,16 @@ const graphError = (code: number, extra: Record<string, unknown> = {}) => ({
 describe('the error table', () => {
   it.each([
     ['400 Graph code 100', 400, graphError(100), 'BAD_REQUEST', false, { code: 100, subcode: null }],
+    // The achievements read acts with the app's credentials: a token error there is our configuration's.
     [
       '400 Graph code 190',
       400,
       graphError(190, { type: 'OAuthException' }),
-      'UNAUTHENTICATED',
+      'UPSTREAM_CREDENTIALS_REJECTED',
       false,
       { code: 190, type: 'OAuthException' },
     ],
-    ['401', 401, graphError(190), 'UNAUTHENTICATED', false, { code: 190 }],
+    ['401', 401, graphError(190), 'UPSTREAM_CREDENTIALS_REJECTED', false, { code: 190 }],
     ['403', 403, graphError(10), 'FORBIDDEN', false, { code: 10 }],
     ['404', 404, graphError(803), 'NOT_FOUND', false, { code: 803 }],
     [
@@ -114,7 +115,7 @@ describe('the error table', () => {
   );
 
   it.each([
-    [401, 'UNAUTHENTICATED', false],
+    [401, 'UPSTREAM_CREDENTIALS_REJECTED', false],
     [403, 'FORBIDDEN', false],
     [404, 'NOT_FOUND', false],
     [429, 'RATE_LIMITED', true],

@@ -5,6 +5,7 @@ import { DEFAULT_LIMITS } from '../../src/graphql/limits/query-limits.ts';
 import { estimateUpstreamCalls } from '../../src/graphql/limits/upstream-cost.ts';
 import { resolvers } from '../../src/graphql/resolvers/index.ts';
 import { buildSchema } from '../../src/graphql/schema.ts';
+import type { ReadFields } from '../../src/shared/read-fields.ts';
 import { demoFixture, subgraph, type SubgraphHandle } from '../helpers/harness.ts';
 
 // Property: for random operations over every field of the schema, the calls the subgraph really
@@ -252,6 +253,7 @@ const FIELDS: Record<string, Record<string, FieldGen>> = {
       'entryCount',
       'earliestAllowedEntryAt',
       'latestAllowedEntryAt',
+      'scoreType',
     ),
     entries: child('LeaderboardEntryConnection', () => entriesArgs.map((args) => `entries${args}`)),
   },
@@ -301,14 +303,8 @@ async function measure(query: string, leaderboards: number) {
   const operation = document.definitions.find(
     (d) => d.kind === Kind.OPERATION_DEFINITION,
   ) as OperationDefinitionNode;
-  const estimate = estimateUpstreamCalls({
-    schema,
-    resolvers,
-    document,
-    operation,
-    variables: {},
-    sizes: { leaderboards },
-  });
+  const sizes = { leaderboards, unsettledFields: (read: ReadFields) => sg.horizon.unsettledFields(read) };
+  const estimate = estimateUpstreamCalls({ schema, resolvers, document, operation, variables: {}, sizes });
   await sg.emulator.checkpoint();
   const res = await sg.gql(query, {}, headers);
   expect(res.status, res.raw).toBeLessThan(500);

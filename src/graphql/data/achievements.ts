@@ -14,6 +14,7 @@ import { ListReader } from '../loaders/shared-list.ts';
 import { perKeyLoader } from '../loaders/per-key-loader.ts';
 import { perParent, perPlayer, sharedList, writeUnlessDryRun } from './cost.ts';
 import type { SourceScope } from './source-scope.ts';
+import { READ_FIELDS } from '../../shared/read-fields.ts';
 
 /** One progress write: exactly one of the three. */
 export type ProgressChange = { forceUnlock: true } | { addCount: Int64String } | { addBits: string };
@@ -29,7 +30,7 @@ export class AchievementsSource {
   }
 
   /** One `GET /{user_id}/achievements` per distinct player (shared by every field that needs it). */
-  static readonly progressCost = perPlayer('achievements');
+  static readonly progressCost = perPlayer('achievements', READ_FIELDS.userAchievements);
   /** The player's progress rows: only achievements the player has touched. */
   progress(userId: string): Promise<AchievementProgress[]> {
     this.#progress ??= perKeyLoader('achievementsByUser', this.#scope.loaders, (id) =>
@@ -39,7 +40,7 @@ export class AchievementsSource {
   }
 
   /** The definitions list: at most one `GET /{app_id}/achievement_definitions` per operation. */
-  static readonly definitionsCost = sharedList('definitions');
+  static readonly definitionsCost = sharedList('definitions', READ_FIELDS.achievementDefinitions);
   /** Every definition, archived ones included, by api name. */
   definitions(): Promise<Map<string, AchievementDefinition>> {
     return this.#definitionList().all();
@@ -71,7 +72,7 @@ export class AchievementsSource {
   }
 
   /** One `POST /{app_id}/achievement_definitions`, then the definitions list once more. */
-  static readonly upsertDefinitionCost = [perParent(1), sharedList('definitions')] as const;
+  static readonly upsertDefinitionCost = [perParent(1), AchievementsSource.definitionsCost] as const;
   /** Creates or updates a definition and returns it as the API now has it. */
   async upsertDefinition(input: AchievementDefinitionInput): Promise<AchievementDefinition | undefined> {
     await mapFailure(upsertAchievementDefinition(this.#scope.transport, input));

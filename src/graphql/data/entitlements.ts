@@ -12,6 +12,7 @@ import { perKeyLoader } from '../loaders/per-key-loader.ts';
 import { ListReader } from '../loaders/shared-list.ts';
 import { perParent, perPlayer, sharedList, writeUnlessDryRun } from './cost.ts';
 import type { SourceScope } from './source-scope.ts';
+import { READ_FIELDS } from '../../shared/read-fields.ts';
 
 /** A `viewer_purchases` row still grants the item: it never expires, or expires in the future. */
 export function isCurrent(purchase: Purchase, nowSeconds = Date.now() / 1000): boolean {
@@ -30,7 +31,7 @@ export class EntitlementsSource {
   }
 
   /** One paged `GET /{app_id}/viewer_purchases` read per distinct player. */
-  static readonly purchasesCost = perPlayer('purchases');
+  static readonly purchasesCost = perPlayer('purchases', READ_FIELDS.viewerPurchases);
   /** Every purchase row of the player, expired ones included. */
   purchases(userId: string): Promise<Purchase[]> {
     this.#purchases ??= perKeyLoader('purchasesByUser', this.#scope.loaders, (id) =>
@@ -65,7 +66,7 @@ export class EntitlementsSource {
   }
 
   /** The catalog: at most one paged `GET /application/available_purchases` read per operation. */
-  static readonly catalogCost = sharedList('catalog');
+  static readonly catalogCost = sharedList('catalog', READ_FIELDS.catalog);
   /** Every add-on of the app's store, by sku. */
   catalog(): Promise<Map<string, CatalogItem>> {
     return this.#catalogList().all();

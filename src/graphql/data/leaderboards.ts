@@ -24,6 +24,7 @@ import { ListReader } from '../loaders/shared-list.ts';
 import { encodeCursor, type EntriesView } from './leaderboard-cursor.ts';
 import { perParent, sharedList, writeUnlessDryRun, type UpstreamCost } from './cost.ts';
 import type { SourceScope } from './source-scope.ts';
+import { READ_FIELDS } from '../../shared/read-fields.ts';
 
 /** A validated request for one page of `Leaderboard.entries`. */
 export interface EntriesRequest {
@@ -57,6 +58,7 @@ function entryBatches(groups?: (args: Record<string, unknown>, sizes: { leaderbo
     resource: 'leaderboardEntry',
     batchSize: USER_IDS_PER_CALL,
     narrowing: REFUSED_BATCH_NARROWING_CALLS,
+    read: READ_FIELDS.leaderboardEntries,
     groups,
     groupKey: groups ? () => '*' : (args: Record<string, unknown>) => String(args.leaderboard),
   } as const satisfies UpstreamCost;
@@ -73,7 +75,7 @@ export class LeaderboardsSource {
   }
 
   /** The leaderboards list: at most one `GET /{app_id}/leaderboards` per operation. */
-  static readonly boardsCost = sharedList('leaderboards');
+  static readonly boardsCost = sharedList('leaderboards', READ_FIELDS.leaderboards);
   /** Every leaderboard of the app, by api name. */
   boards(): Promise<Map<string, Leaderboard>> {
     return this.#boardList().all();
@@ -114,6 +116,7 @@ export class LeaderboardsSource {
   /** One `GET /leaderboard_entries` per page; `around` first finds the player's rank (a `USER_IDS` read). */
   static readonly pageCost = perParent(
     (args) => 1 + (args.around != null ? 1 + REFUSED_BATCH_NARROWING_CALLS : 0),
+    READ_FIELDS.leaderboardEntries,
   );
   /** One page of entries, best first, with our own cursors. */
   async page(request: EntriesRequest, totalIfEmpty?: Int64String): Promise<EntriesPage> {

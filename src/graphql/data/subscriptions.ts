@@ -9,6 +9,7 @@ import { mapFailure } from '../errors.ts';
 import { perKeyLoader } from '../loaders/per-key-loader.ts';
 import { perParent, perPlayer } from './cost.ts';
 import type { SourceScope } from './source-scope.ts';
+import { READ_FIELDS } from '../../shared/read-fields.ts';
 
 /** Subscriptions: players' subscription status, cancel and extend. */
 export class SubscriptionsSource {
@@ -20,7 +21,7 @@ export class SubscriptionsSource {
   }
 
   /** One paged `GET /application/subscriptions?owner_id=` read per distinct player. */
-  static readonly ofUserCost = perPlayer('subscriptions');
+  static readonly ofUserCost = perPlayer('subscriptions', READ_FIELDS.subscriptions);
   /** The player's subscriptions, active or not. */
   ofUser(userId: string): Promise<Subscription[]> {
     this.#byOwner ??= perKeyLoader('subscriptionsByUser', this.#scope.loaders, (ownerId) =>

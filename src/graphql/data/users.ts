@@ -4,6 +4,7 @@ import { mapFailure } from '../errors.ts';
 import { perKeyLoader } from '../loaders/per-key-loader.ts';
 import { perParent, perPlayer } from './cost.ts';
 import type { SourceScope } from './source-scope.ts';
+import { READ_FIELDS } from '../../shared/read-fields.ts';
 
 /** Players' profiles and nonce checks. */
 export class UsersSource {
@@ -15,7 +16,7 @@ export class UsersSource {
   }
 
   /** One `GET /{user_id}` per distinct player (alias and org-scoped id share it). */
-  static readonly profileCost = perPlayer('profile');
+  static readonly profileCost = perPlayer('profile', READ_FIELDS.user);
   /** The player's profile. */
   profile(userId: string): Promise<HorizonUser> {
     this.#profiles ??= perKeyLoader('userById', this.#scope.loaders, (id) =>

@@ -18,6 +18,7 @@ import {
   type SharedListName,
   type UpstreamCost,
 } from '../data/cost.ts';
+import type { ReadFields } from '../../shared/read-fields.ts';
 
 /** How many leaderboards an app is assumed to have while the leaderboards list is not cached. */
 export const ASSUMED_LEADERBOARDS = 10;
@@ -51,15 +52,13 @@ export function estimateUpstreamCalls(input: EstimateInput): number {
   if (coerced.errors) return 0;
   const estimate = new Estimate(input, coerced.coerced);
   const root = operation.operation === 'mutation' ? 'Mutation' : 'Query';
-  if (root === 'Query') return estimate.selection(operation.selectionSet, root, 1, undefined);
+  if (root === 'Query')
+    return estimate.selection(operation.selectionSet, root, 1, undefined) + estimate.probes();
   let total = 0;
   for (const field of operation.selectionSet.selections) {
-    total += new Estimate(input, coerced.coerced).selection(
-      { ...operation.selectionSet, selections: [field] },
-      root,
-      1,
-      undefined,
-    );
+    const one = new Estimate(input, coerced.coerced);
+    total +=
+      one.selection({ ...operation.selectionSet, selections: [field] }, root, 1, undefined) + one.probes();
   }
   return total;
 }
@@ -72,12 +71,15 @@ class Estimate {
   readonly #variables: Record<string, unknown>;
   readonly #sizes: KnownSizes;
   readonly #listsRead = new Set<SharedListName>();
+  readonly #reads = new Set<ReadFields>();
+  readonly #unsettled: (read: ReadFields) => number;
 
   constructor(input: EstimateInput, variables: Record<string, unknown>) {
     this.#schema = input.schema;
     this.#resolvers = input.resolvers as Record<string, Record<string, unknown> | undefined>;
     this.#variables = variables;
     this.#sizes = { leaderboards: input.sizes?.leaderboards ?? ASSUMED_LEADERBOARDS };
+    this.#unsettled = input.sizes?.unsettledFields ?? (() => 0);
     for (const definition of input.document.definitions) {
       if (definition.kind === Kind.FRAGMENT_DEFINITION)
         this.#fragments.set(definition.name.value, definition);
@@ -136,11 +138,22 @@ class Estimate {
     return total + shared.total();
   }
 
+  /**
+   * Until upstream has shown which optional fields of a read it serves, each may cost one refused
+   * call, once per process: the reads this walk touched that are still unsettled.
+   */
+  probes(): number {
+    let calls = 0;
+    for (const read of this.#reads) calls += this.#unsettled(read);
+    return calls;
+  }
+
   /** Adds a field's declared costs: per-player and batched ones to `tally`, the rest now. */
   #cost(cost: FieldCost | undefined, args: Record<string, unknown>, tally: Tally): number {
     let now = 0;
     for (const declared of cost?.upstream ?? []) {
       const upstream = declared.per === 'choice' ? declared.pick(args) : declared;
+      if (upstream.read) this.#reads.add(upstream.read);
       if (upstream.per === 'operation') {
         if (!this.#listsRead.has(upstream.list)) now += 1;
         this.#listsRead.add(upstream.list);

@@ -3,6 +3,7 @@ import { ROUTES } from '../../shared/routes.ts';
 import type { HorizonTransport } from '../client.ts';
 import type { Int64String } from '../int64.ts';
 import { allRows } from '../paging.ts';
+import { HorizonApiError } from '../horizon-api-error.ts';
 import { read, seg } from '../read-fields.ts';
 
 /** The achievement types this client knows; others read as absent (see `read.enumOf`). */
@@ -129,7 +130,7 @@ export async function getUserAchievements(
     fields: READ_FIELDS.userAchievements,
     retry: 'safe',
   });
-  return rows.flatMap((row) => {
+  const progress = rows.flatMap((row) => {
     const definition = toDefinition(
       read.object(row, 'definition') ?? {},
       client,
@@ -149,6 +150,15 @@ export async function getUserAchievements(
       },
     ];
   });
+  // Rows are named only through `definition{api_name}` (a guess, see READ_FIELDS): rows without a
+  // name must not read as "no progress".
+  if (progress.length < rows.length) {
+    throw new HorizonApiError(
+      `${ROUTES.userAchievementsRead}: ${rows.length - progress.length} of ${rows.length} progress rows came without the achievement they belong to (definition{api_name} was not served)`,
+      { kind: 'invalid_response', endpoint: ROUTES.userAchievementsRead, transient: false },
+    );
+  }
+  return progress;
 }
 
 /**
