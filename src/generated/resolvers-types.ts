@@ -302,6 +302,13 @@ export type LeaderboardWritePolicy =
  * Privileged writes for support and live-ops tools. Every mutation uses the app's credentials and
  * validates its arguments before calling upstream (bad input fails with BAD_USER_INPUT and no call).
  * Upstream failures surface as errors with the codes listed at the top of this schema.
+ *
+ * Writes that must never reach Meta twice take an optional `idempotencyKey`. Keys belong to the caller
+ * (token subject) and the mutation. A repeat with the same arguments returns the first definite outcome
+ * (success or refusal) without calling Meta again; after a failure that was not applied (not sent, 429,
+ * 503) the same key may be retried; after one that may have been applied (500, 502, 504, a timeout) the
+ * key answers IDEMPOTENCY_IN_DOUBT: check the player's state and use a new key. The same key with other
+ * arguments fails with BAD_USER_INPUT. Keys are remembered for 24 hours.
  */
 export type Mutation = {
   __typename?: 'Mutation';
@@ -400,6 +407,13 @@ export type Mutation = {
  * Privileged writes for support and live-ops tools. Every mutation uses the app's credentials and
  * validates its arguments before calling upstream (bad input fails with BAD_USER_INPUT and no call).
  * Upstream failures surface as errors with the codes listed at the top of this schema.
+ *
+ * Writes that must never reach Meta twice take an optional `idempotencyKey`. Keys belong to the caller
+ * (token subject) and the mutation. A repeat with the same arguments returns the first definite outcome
+ * (success or refusal) without calling Meta again; after a failure that was not applied (not sent, 429,
+ * 503) the same key may be retried; after one that may have been applied (500, 502, 504, a timeout) the
+ * key answers IDEMPOTENCY_IN_DOUBT: check the player's state and use a new key. The same key with other
+ * arguments fails with BAD_USER_INPUT. Keys are remembered for 24 hours.
  */
 export type MutationAddAchievementBitsArgs = {
   apiName: Scalars['String']['input'];
@@ -412,6 +426,13 @@ export type MutationAddAchievementBitsArgs = {
  * Privileged writes for support and live-ops tools. Every mutation uses the app's credentials and
  * validates its arguments before calling upstream (bad input fails with BAD_USER_INPUT and no call).
  * Upstream failures surface as errors with the codes listed at the top of this schema.
+ *
+ * Writes that must never reach Meta twice take an optional `idempotencyKey`. Keys belong to the caller
+ * (token subject) and the mutation. A repeat with the same arguments returns the first definite outcome
+ * (success or refusal) without calling Meta again; after a failure that was not applied (not sent, 429,
+ * 503) the same key may be retried; after one that may have been applied (500, 502, 504, a timeout) the
+ * key answers IDEMPOTENCY_IN_DOUBT: check the player's state and use a new key. The same key with other
+ * arguments fails with BAD_USER_INPUT. Keys are remembered for 24 hours.
  */
 export type MutationAddAchievementCountArgs = {
   apiName: Scalars['String']['input'];
@@ -425,6 +446,13 @@ export type MutationAddAchievementCountArgs = {
  * Privileged writes for support and live-ops tools. Every mutation uses the app's credentials and
  * validates its arguments before calling upstream (bad input fails with BAD_USER_INPUT and no call).
  * Upstream failures surface as errors with the codes listed at the top of this schema.
+ *
+ * Writes that must never reach Meta twice take an optional `idempotencyKey`. Keys belong to the caller
+ * (token subject) and the mutation. A repeat with the same arguments returns the first definite outcome
+ * (success or refusal) without calling Meta again; after a failure that was not applied (not sent, 429,
+ * 503) the same key may be retried; after one that may have been applied (500, 502, 504, a timeout) the
+ * key answers IDEMPOTENCY_IN_DOUBT: check the player's state and use a new key. The same key with other
+ * arguments fails with BAD_USER_INPUT. Keys are remembered for 24 hours.
  */
 export type MutationCancelSubscriptionArgs = {
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
@@ -438,6 +466,13 @@ export type MutationCancelSubscriptionArgs = {
  * Privileged writes for support and live-ops tools. Every mutation uses the app's credentials and
  * validates its arguments before calling upstream (bad input fails with BAD_USER_INPUT and no call).
  * Upstream failures surface as errors with the codes listed at the top of this schema.
+ *
+ * Writes that must never reach Meta twice take an optional `idempotencyKey`. Keys belong to the caller
+ * (token subject) and the mutation. A repeat with the same arguments returns the first definite outcome
+ * (success or refusal) without calling Meta again; after a failure that was not applied (not sent, 429,
+ * 503) the same key may be retried; after one that may have been applied (500, 502, 504, a timeout) the
+ * key answers IDEMPOTENCY_IN_DOUBT: check the player's state and use a new key. The same key with other
+ * arguments fails with BAD_USER_INPUT. Keys are remembered for 24 hours.
  */
 export type MutationConsumeEntitlementArgs = {
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
@@ -450,6 +485,13 @@ export type MutationConsumeEntitlementArgs = {
  * Privileged writes for support and live-ops tools. Every mutation uses the app's credentials and
  * validates its arguments before calling upstream (bad input fails with BAD_USER_INPUT and no call).
  * Upstream failures surface as errors with the codes listed at the top of this schema.
+ *
+ * Writes that must never reach Meta twice take an optional `idempotencyKey`. Keys belong to the caller
+ * (token subject) and the mutation. A repeat with the same arguments returns the first definite outcome
+ * (success or refusal) without calling Meta again; after a failure that was not applied (not sent, 429,
+ * 503) the same key may be retried; after one that may have been applied (500, 502, 504, a timeout) the
+ * key answers IDEMPOTENCY_IN_DOUBT: check the player's state and use a new key. The same key with other
+ * arguments fails with BAD_USER_INPUT. Keys are remembered for 24 hours.
  */
 export type MutationDeleteLeaderboardArgs = {
   apiName: Scalars['String']['input'];
@@ -462,6 +504,13 @@ export type MutationDeleteLeaderboardArgs = {
  * Privileged writes for support and live-ops tools. Every mutation uses the app's credentials and
  * validates its arguments before calling upstream (bad input fails with BAD_USER_INPUT and no call).
  * Upstream failures surface as errors with the codes listed at the top of this schema.
+ *
+ * Writes that must never reach Meta twice take an optional `idempotencyKey`. Keys belong to the caller
+ * (token subject) and the mutation. A repeat with the same arguments returns the first definite outcome
+ * (success or refusal) without calling Meta again; after a failure that was not applied (not sent, 429,
+ * 503) the same key may be retried; after one that may have been applied (500, 502, 504, a timeout) the
+ * key answers IDEMPOTENCY_IN_DOUBT: check the player's state and use a new key. The same key with other
+ * arguments fails with BAD_USER_INPUT. Keys are remembered for 24 hours.
  */
 export type MutationDeleteLeaderboardEntryArgs = {
   dryRun?: InputMaybe<Scalars['Boolean']['input']>;
@@ -474,6 +523,13 @@ export type MutationDeleteLeaderboardEntryArgs = {
  * Privileged writes for support and live-ops tools. Every mutation uses the app's credentials and
  * validates its arguments before calling upstream (bad input fails with BAD_USER_INPUT and no call).
  * Upstream failures surface as errors with the codes listed at the top of this schema.
+ *
+ * Writes that must never reach Meta twice take an optional `idempotencyKey`. Keys belong to the caller
+ * (token subject) and the mutation. A repeat with the same arguments returns the first definite outcome
+ * (success or refusal) without calling Meta again; after a failure that was not applied (not sent, 429,
+ * 503) the same key may be retried; after one that may have been applied (500, 502, 504, a timeout) the
+ * key answers IDEMPOTENCY_IN_DOUBT: check the player's state and use a new key. The same key with other
+ * arguments fails with BAD_USER_INPUT. Keys are remembered for 24 hours.
  */
 export type MutationExtendSubscriptionArgs = {
   days: Scalars['Int']['input'];
@@ -487,6 +543,13 @@ export type MutationExtendSubscriptionArgs = {
  * Privileged writes for support and live-ops tools. Every mutation uses the app's credentials and
  * validates its arguments before calling upstream (bad input fails with BAD_USER_INPUT and no call).
  * Upstream failures surface as errors with the codes listed at the top of this schema.
+ *
+ * Writes that must never reach Meta twice take an optional `idempotencyKey`. Keys belong to the caller
+ * (token subject) and the mutation. A repeat with the same arguments returns the first definite outcome
+ * (success or refusal) without calling Meta again; after a failure that was not applied (not sent, 429,
+ * 503) the same key may be retried; after one that may have been applied (500, 502, 504, a timeout) the
+ * key answers IDEMPOTENCY_IN_DOUBT: check the player's state and use a new key. The same key with other
+ * arguments fails with BAD_USER_INPUT. Keys are remembered for 24 hours.
  */
 export type MutationRefundEntitlementArgs = {
   dryRun?: InputMaybe<Scalars['Boolean']['input']>;
@@ -501,6 +564,13 @@ export type MutationRefundEntitlementArgs = {
  * Privileged writes for support and live-ops tools. Every mutation uses the app's credentials and
  * validates its arguments before calling upstream (bad input fails with BAD_USER_INPUT and no call).
  * Upstream failures surface as errors with the codes listed at the top of this schema.
+ *
+ * Writes that must never reach Meta twice take an optional `idempotencyKey`. Keys belong to the caller
+ * (token subject) and the mutation. A repeat with the same arguments returns the first definite outcome
+ * (success or refusal) without calling Meta again; after a failure that was not applied (not sent, 429,
+ * 503) the same key may be retried; after one that may have been applied (500, 502, 504, a timeout) the
+ * key answers IDEMPOTENCY_IN_DOUBT: check the player's state and use a new key. The same key with other
+ * arguments fails with BAD_USER_INPUT. Keys are remembered for 24 hours.
  */
 export type MutationResetAchievementsArgs = {
   dryRun?: InputMaybe<Scalars['Boolean']['input']>;
@@ -513,6 +583,13 @@ export type MutationResetAchievementsArgs = {
  * Privileged writes for support and live-ops tools. Every mutation uses the app's credentials and
  * validates its arguments before calling upstream (bad input fails with BAD_USER_INPUT and no call).
  * Upstream failures surface as errors with the codes listed at the top of this schema.
+ *
+ * Writes that must never reach Meta twice take an optional `idempotencyKey`. Keys belong to the caller
+ * (token subject) and the mutation. A repeat with the same arguments returns the first definite outcome
+ * (success or refusal) without calling Meta again; after a failure that was not applied (not sent, 429,
+ * 503) the same key may be retried; after one that may have been applied (500, 502, 504, a timeout) the
+ * key answers IDEMPOTENCY_IN_DOUBT: check the player's state and use a new key. The same key with other
+ * arguments fails with BAD_USER_INPUT. Keys are remembered for 24 hours.
  */
 export type MutationResetLeaderboardArgs = {
   apiName: Scalars['String']['input'];
@@ -525,6 +602,13 @@ export type MutationResetLeaderboardArgs = {
  * Privileged writes for support and live-ops tools. Every mutation uses the app's credentials and
  * validates its arguments before calling upstream (bad input fails with BAD_USER_INPUT and no call).
  * Upstream failures surface as errors with the codes listed at the top of this schema.
+ *
+ * Writes that must never reach Meta twice take an optional `idempotencyKey`. Keys belong to the caller
+ * (token subject) and the mutation. A repeat with the same arguments returns the first definite outcome
+ * (success or refusal) without calling Meta again; after a failure that was not applied (not sent, 429,
+ * 503) the same key may be retried; after one that may have been applied (500, 502, 504, a timeout) the
+ * key answers IDEMPOTENCY_IN_DOUBT: check the player's state and use a new key. The same key with other
+ * arguments fails with BAD_USER_INPUT. Keys are remembered for 24 hours.
  */
 export type MutationSubmitLeaderboardScoreArgs = {
   extraDataBase64?: InputMaybe<Scalars['String']['input']>;
@@ -539,6 +623,13 @@ export type MutationSubmitLeaderboardScoreArgs = {
  * Privileged writes for support and live-ops tools. Every mutation uses the app's credentials and
  * validates its arguments before calling upstream (bad input fails with BAD_USER_INPUT and no call).
  * Upstream failures surface as errors with the codes listed at the top of this schema.
+ *
+ * Writes that must never reach Meta twice take an optional `idempotencyKey`. Keys belong to the caller
+ * (token subject) and the mutation. A repeat with the same arguments returns the first definite outcome
+ * (success or refusal) without calling Meta again; after a failure that was not applied (not sent, 429,
+ * 503) the same key may be retried; after one that may have been applied (500, 502, 504, a timeout) the
+ * key answers IDEMPOTENCY_IN_DOUBT: check the player's state and use a new key. The same key with other
+ * arguments fails with BAD_USER_INPUT. Keys are remembered for 24 hours.
  */
 export type MutationUnlockAchievementArgs = {
   apiName: Scalars['String']['input'];
@@ -550,6 +641,13 @@ export type MutationUnlockAchievementArgs = {
  * Privileged writes for support and live-ops tools. Every mutation uses the app's credentials and
  * validates its arguments before calling upstream (bad input fails with BAD_USER_INPUT and no call).
  * Upstream failures surface as errors with the codes listed at the top of this schema.
+ *
+ * Writes that must never reach Meta twice take an optional `idempotencyKey`. Keys belong to the caller
+ * (token subject) and the mutation. A repeat with the same arguments returns the first definite outcome
+ * (success or refusal) without calling Meta again; after a failure that was not applied (not sent, 429,
+ * 503) the same key may be retried; after one that may have been applied (500, 502, 504, a timeout) the
+ * key answers IDEMPOTENCY_IN_DOUBT: check the player's state and use a new key. The same key with other
+ * arguments fails with BAD_USER_INPUT. Keys are remembered for 24 hours.
  */
 export type MutationUpsertAchievementDefinitionArgs = {
   input: AchievementDefinitionInput;
@@ -560,6 +658,13 @@ export type MutationUpsertAchievementDefinitionArgs = {
  * Privileged writes for support and live-ops tools. Every mutation uses the app's credentials and
  * validates its arguments before calling upstream (bad input fails with BAD_USER_INPUT and no call).
  * Upstream failures surface as errors with the codes listed at the top of this schema.
+ *
+ * Writes that must never reach Meta twice take an optional `idempotencyKey`. Keys belong to the caller
+ * (token subject) and the mutation. A repeat with the same arguments returns the first definite outcome
+ * (success or refusal) without calling Meta again; after a failure that was not applied (not sent, 429,
+ * 503) the same key may be retried; after one that may have been applied (500, 502, 504, a timeout) the
+ * key answers IDEMPOTENCY_IN_DOUBT: check the player's state and use a new key. The same key with other
+ * arguments fails with BAD_USER_INPUT. Keys are remembered for 24 hours.
  */
 export type MutationUpsertLeaderboardArgs = {
   input: LeaderboardInput;
@@ -570,6 +675,13 @@ export type MutationUpsertLeaderboardArgs = {
  * Privileged writes for support and live-ops tools. Every mutation uses the app's credentials and
  * validates its arguments before calling upstream (bad input fails with BAD_USER_INPUT and no call).
  * Upstream failures surface as errors with the codes listed at the top of this schema.
+ *
+ * Writes that must never reach Meta twice take an optional `idempotencyKey`. Keys belong to the caller
+ * (token subject) and the mutation. A repeat with the same arguments returns the first definite outcome
+ * (success or refusal) without calling Meta again; after a failure that was not applied (not sent, 429,
+ * 503) the same key may be retried; after one that may have been applied (500, 502, 504, a timeout) the
+ * key answers IDEMPOTENCY_IN_DOUBT: check the player's state and use a new key. The same key with other
+ * arguments fails with BAD_USER_INPUT. Keys are remembered for 24 hours.
  */
 export type MutationVerifyUserNonceArgs = {
   nonce: Scalars['String']['input'];
