@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { connect } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseMetrics } from './prometheus-text.ts';
@@ -110,6 +112,41 @@ describe('SIGTERM', () => {
     expect(ops).toHaveLength(USERS.length);
     for (const op of ops) expect(op).toMatchObject({ outcome: 'success', upstreamCalls: 1 });
     expect(lines.some((l) => l.msg === 'stopped')).toBe(true);
+  }, 60_000);
+
+  it('answers all of 100 requests written before SIGTERM on a cold instance, none reset', async () => {
+    // As the probe did: a fresh process, default drain settings, 100 requests each on its own
+    // connection, fully written ~370 ms before the signal. A cold process turns its event loop
+    // slowly, so many of them still sit in the kernel's accept queue when the signal arrives.
+    const { child, base } = await start({});
+    const exited = once(child, 'exit');
+    const { hostname, port } = new URL(base);
+    const body = JSON.stringify({
+      query: `{ user(id: "${USERS[0]}") { alias achievements { apiName isUnlocked } } }`,
+    });
+    const request =
+      `POST /graphql HTTP/1.1\r\nhost: ${hostname}\r\ncontent-type: application/json\r\n` +
+      `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`;
+    let written = 0;
+    const answers = Array.from(
+      { length: 100 },
+      () =>
+        new Promise<string>((resolve) => {
+          let got = '';
+          const socket = connect(Number(port), hostname, () => socket.write(request, () => (written += 1)));
+          socket.on('data', (chunk) => (got += String(chunk)));
+          socket.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? String(error)));
+          socket.on('close', () => resolve(got.slice(0, 12) || 'closed without an answer'));
+        }),
+    );
+    while (written < 100) await delay(5);
+    await delay(370);
+    child.kill('SIGTERM');
+
+    const results = await Promise.all(answers);
+    expect(results.filter((r) => r !== 'HTTP/1.1 200')).toEqual([]);
+    const [code] = await exited;
+    expect(code).toBe(0);
   }, 60_000);
 
   it('cuts requests still running at SHUTDOWN_TIMEOUT_MS and still exits 0', async () => {
