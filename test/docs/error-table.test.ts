@@ -75,7 +75,9 @@ interface Outcome {
 async function produce(options: {
   env?: Record<string, string>;
   faults?: Record<string, unknown>[];
-  queries: string[];
+  queries?: string[];
+  /** Request bodies sent as they are, instead of `{ query }` for each of `queries`. */
+  bodies?: (string | Buffer)[];
   headers?: Record<string, string>;
 }): Promise<Outcome> {
   await upstream.reset();
@@ -97,12 +99,13 @@ async function produce(options: {
   });
   try {
     let outcome: Outcome | undefined;
-    for (const query of options.queries) {
+    const bodies = options.bodies ?? (options.queries ?? []).map((query) => JSON.stringify({ query }));
+    for (const body of bodies) {
       await upstream.checkpoint();
       const res = await fetch(`${subgraph.server.url}/graphql`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...options.headers },
-        body: JSON.stringify({ query }),
+        body,
       });
       const raw = await res.text();
       transcript.push(raw);
@@ -314,6 +317,59 @@ const PRODUCERS: { cause: RegExp; produce: (() => Promise<Outcome>)[] }[] = [
           queries: [ACHIEVEMENTS_QUERY, ACHIEVEMENTS_QUERY],
         }),
     ],
+  },
+  {
+    cause: /^body not a JSON object, false `content-encoding`, APQ hash/,
+    produce: [
+      () => produce({ bodies: ['null'] }),
+      () => produce({ bodies: ['{"query": '] }),
+      () =>
+        produce({
+          bodies: [JSON.stringify({ query: '{ __typename }' })],
+          headers: { 'content-encoding': 'gzip' },
+        }),
+      () =>
+        produce({
+          bodies: [
+            JSON.stringify({
+              query: '{ __typename }',
+              extensions: { persistedQuery: { version: 1, sha256Hash: 'a'.repeat(64) } },
+            }),
+          ],
+        }),
+      () =>
+        produce({ queries: ['{ _entities(representations: [{ __typename: "Mutation" }]) { __typename } }'] }),
+    ],
+  },
+  {
+    cause: /^request body over 1 MB/,
+    produce: [() => produce({ queries: [`# ${'x'.repeat(1_100_000)}\n{ __typename }`] })],
+  },
+  {
+    cause: /^body charset other than UTF-8, unknown `content-encoding`/,
+    produce: [
+      () =>
+        produce({
+          bodies: [Buffer.from(JSON.stringify({ query: '{ __typename }' }), 'utf16le')],
+          headers: { 'content-type': 'application/json; charset=utf-16' },
+        }),
+      () => produce({ queries: ['{ __typename }'], headers: { 'content-encoding': 'zstd-ish' } }),
+    ],
+  },
+  {
+    cause: /^persisted query with a `version` other than 1/,
+    produce: [
+      () =>
+        produce({
+          bodies: [
+            JSON.stringify({ query: '{ __typename }', extensions: { persistedQuery: { version: 2 } } }),
+          ],
+        }),
+    ],
+  },
+  {
+    cause: /^a `subscription` over HTTP/,
+    produce: [() => produce({ queries: ['subscription { purchases { id } }'] })],
   },
 ];
 
