@@ -1,29 +1,33 @@
 /**
- * `npm run bench -- [--quick] [--scenarios S1,S2,S3,S4] [--profile]
+ * `npm run bench -- [--quick] [--scenarios S1,S2,S3,S4,S5] [--profile]
  *   [--candidate DIR] [--candidate-env K=V,…] [--node-flags "…"]`
  *
  * Measures the subgraph against the physical floor, a plain passthrough and a naive Apollo
- * subgraph, side by side, with the emulator as upstream. Writes `bench/results/latest.json` and
+ * subgraph, side by side, with the emulator as upstream; and an idempotent write with the in-memory
+ * store against the same write with the Redis store (S5). Writes `bench/results/latest.json` and
  * `bench/results/latest.md` and prints the Markdown. See `bench/README.md`.
  */
 import { readFileSync } from 'node:fs';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { SignJWT } from 'jose';
 import { Child, decidePinning } from './lib/children.ts';
 import { EmulatorControl } from './lib/emulator-control.ts';
+import { idempotentWriteWorkload, WRITE_MINIMUM_CALLS, WRITE_SCOPE } from './lib/idempotent-write.ts';
 import { runScenario, type ScenarioResult, type ScenarioSpec } from './lib/measure.ts';
 import { parkedHeap, type MemoryResult } from './lib/memory.ts';
-import { checkTargets, renderMarkdown, type BenchResults } from './lib/report.ts';
+import { startBenchRedis } from './lib/redis.ts';
+import { checkTargets, renderMarkdown, type BenchResults, type IdempotentWriteInfo } from './lib/report.ts';
 import { DirectUpstream } from './lib/upstream.ts';
 import { floorVariant, httpVariant, type Variant } from './lib/variants.ts';
 
 const { values } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
-    scenarios: { type: 'string', default: 'S1,S2,S3,S4' },
+    scenarios: { type: 'string', default: 'S1,S2,S3,S4,S5' },
     profile: { type: 'boolean', default: false },
     /** A second checkout whose subgraph runs as the `candidate` variant (A/B of a change). */
     candidate: { type: 'string' },
@@ -43,18 +47,20 @@ const subgraphFlags = values['node-flags'].split(' ').filter(Boolean);
 const quick = values.quick;
 const wanted = new Set(values.scenarios.toUpperCase().split(','));
 
-/** Rounds and durations: the full run fits in 5 minutes on 2 cores, `--quick` in one. */
+/** Rounds and durations: the full run takes about 5 minutes on 2 cores (S5 about 35 s), `--quick` one. */
 const PLAN = quick
   ? {
       s1: { repeats: 1, durationMs: 1000, warmupMs: 200 },
       s2: { repeats: 1, durationMs: 800, warmupMs: 200 },
       s3: { repeats: 1, durationMs: 500, warmupMs: 0 },
+      s5: { repeats: 1, durationMs: 800, warmupMs: 200 },
       parkMs: 1500,
     }
   : {
       s1: { repeats: 5, durationMs: 3000, warmupMs: 1000 },
       s2: { repeats: 5, durationMs: 2500, warmupMs: 1000 },
       s3: { repeats: 3, durationMs: 1500, warmupMs: 400 },
+      s5: { repeats: 5, durationMs: 2500, warmupMs: 1000 },
       parkMs: 3000,
     };
 const SWEEP = [1, 10, 50, 100];
@@ -71,16 +77,23 @@ const SERVER_ENV = { NODE_ENV: 'production' };
 
 const ROUTER_SECRET = 'bench-router-secret-0123456789';
 const JWT_SECRET = 'bench-jwt-secret-0123456789abcdef0123456789';
-/** What the router sends the subgraph in production: its shared secret and the caller's JWT. */
-const SUBGRAPH_HEADERS = {
+/**
+ * What the router sends the subgraph in production: its shared secret and the caller's JWT. The
+ * token lives 1 h, the most the subgraph accepts by default (AUTH_MAX_TOKEN_AGE_SECONDS): a longer
+ * one is refused, which public reads do not notice but costs a signature check on every request.
+ */
+const routerHeaders = async (scope: string) => ({
   'router-authorization': ROUTER_SECRET,
-  authorization: `Bearer ${await new SignJWT({ scope: 'players:read' })
+  authorization: `Bearer ${await new SignJWT({ scope })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject('bench')
     .setIssuedAt()
-    .setExpirationTime('2h')
+    .setExpirationTime('1h')
     .sign(new TextEncoder().encode(JWT_SECRET))}`,
-};
+});
+const SUBGRAPH_HEADERS = await routerHeaders('players:read');
+/** S5's caller: may write achievements. */
+const WRITE_HEADERS = await routerHeaders(WRITE_SCOPE);
 
 /**
  * S4 parks up to 200 requests of 20 players: up to 3,400 upstream calls waiting, more than the
@@ -90,6 +103,14 @@ const SUBGRAPH_HEADERS = {
  */
 const S4_ENV = { HORIZON_MAX_QUEUED_CALLS: '100000', HORIZON_TIMEOUT_MS: '30000' };
 
+/**
+ * S5: one write per request at 0 ms upstream and 1 connection, so that p50 is one write's latency
+ * (a Redis round trip shows in it) and the subgraph's CPU is the write's own. Its two subgraphs
+ * differ in `REDIS_URL` only; the in-memory one has it removed even if the runner's environment
+ * sets it.
+ */
+const S5_LATENCY_MS = 0;
+
 const started = Date.now();
 const log = (line: string) =>
   process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s] ${line}\n`);
@@ -98,11 +119,13 @@ const cpus = os.availableParallelism();
 const pinning = decidePinning(cpus);
 log(`bench (${quick ? 'quick' : 'full'}): ${pinning.description}`);
 
+/** The latencies of the emulators behind the four variants (S1–S4); S5 needs one of its own. */
 const latencies: number[] = [];
 if (wanted.has('S1') || wanted.has('S3') || wanted.has('S4')) latencies.push(20);
 if (wanted.has('S2')) latencies.push(0);
+const emulatorLatencies = [...new Set([...latencies, ...(wanted.has('S5') ? [S5_LATENCY_MS] : [])])];
 const emulatorChild = await Child.start('emulator', script('emulator-process.ts'), {
-  args: ['--latencies', latencies.join(',')],
+  args: ['--latencies', emulatorLatencies.join(',')],
   cpus: pinning.others,
 });
 const app = {
@@ -161,14 +184,41 @@ async function variantsFor(latencyMs: number): Promise<Variant[]> {
   ];
 }
 
-const [sets, memorySubgraph] = await Promise.all([
+/**
+ * S5's two subgraphs: the in-memory idempotency store and the Redis store, on a redis-server of
+ * the bench's own (pinned with the emulator). Without redis-server, the in-memory one only.
+ */
+async function idempotentWriteVariants(): Promise<{
+  variants: Variant[];
+  redis?: Awaited<ReturnType<typeof startBenchRedis>>;
+}> {
+  const upstream = emulatorUrl(S5_LATENCY_MS);
+  const workload = idempotentWriteWorkload(`bench-${process.pid}-${started}`);
+  const [redis, inMemory] = await Promise.all([
+    startBenchRedis(pinning.others),
+    startSubgraph(upstream, { REDIS_URL: undefined }),
+  ]);
+  const variants = [httpVariant('subgraph', inMemory, '/graphql', WRITE_HEADERS, workload)];
+  if ('url' in redis) {
+    const shared = await startSubgraph(upstream, { REDIS_URL: redis.url });
+    variants.push(httpVariant('subgraph-redis', shared, '/graphql', WRITE_HEADERS, workload));
+  }
+  return { variants, redis };
+}
+
+const [sets, memorySubgraph, s5] = await Promise.all([
   Promise.all(latencies.map(async (ms) => [ms, await variantsFor(ms)] as const)).then(
     (pairs) => new Map(pairs),
   ),
   wanted.has('S4') ? startSubgraph(emulatorUrl(20), S4_ENV) : undefined,
+  wanted.has('S5') ? idempotentWriteVariants() : undefined,
 ]);
-const anySubgraph = [...sets.values()].flat().find((v) => v.name === 'subgraph')?.child ?? memorySubgraph;
-log('processes ready');
+const anySubgraph =
+  [...sets.values()].flat().find((v) => v.name === 'subgraph')?.child ??
+  memorySubgraph ??
+  s5?.variants[0]?.child;
+const benchRedis = s5?.redis && 'url' in s5.redis ? s5.redis : undefined;
+log(`processes ready${s5 && !benchRedis ? ` (S5: Redis store skipped, ${skippedReason()})` : ''}`);
 
 const specs: ScenarioSpec[] = [];
 const base = { n: 20 };
@@ -203,6 +253,7 @@ if (wanted.has('S3'))
 
 const scenarios: ScenarioResult[] = [];
 const memory: MemoryResult[] = [];
+let idempotentWrite: IdempotentWriteInfo | undefined;
 try {
   for (const spec of specs) {
     log(`${spec.id}: ${spec.title}`);
@@ -211,11 +262,7 @@ try {
     const result = await runScenario(spec, variants, emulator(spec.latencyMs), log, {
       beforeRounds: () => profiled?.profileStart(),
       afterRounds: async () => {
-        if (!profiled) return;
-        mkdirSync(PROFILES, { recursive: true });
-        const path = fileURLToPath(new URL(`subgraph-${spec.id.replace(/\W+/g, '-')}.cpuprofile`, PROFILES));
-        await profiled.profileStop(path);
-        log(`  profile of the subgraph during the rounds: ${path}`);
+        if (profiled) await saveProfile(profiled, 'subgraph', spec.id);
       },
     });
     scenarios.push(result);
@@ -248,9 +295,61 @@ try {
       }
     }
   }
+  if (s5) {
+    const spec: ScenarioSpec = {
+      id: 'S5',
+      title: `addAchievementCount, fresh idempotencyKey per request, ${S5_LATENCY_MS} ms, 1 conn`,
+      latencyMs: S5_LATENCY_MS,
+      connections: 1,
+      n: 1,
+      apiMinimumCalls: WRITE_MINIMUM_CALLS,
+      ...PLAN.s5,
+    };
+    log(`${spec.id}: ${spec.title}`);
+    // The Redis store connects in the background, and the first write reads the definitions:
+    // one good write each before the probes, so that they count the write's calls only.
+    for (const variant of s5.variants) await firstGoodWrite(variant);
+    const shared = s5.variants.find((v) => v.name === 'subgraph-redis');
+    // redis-server's CPU over the rounds per write of `subgraph-redis` (its idle time included).
+    const reading = async () => ({
+      cpuMicros: (await benchRedis?.cpuMicros()) ?? Number.NaN,
+      handled: (await shared?.stats())?.handled ?? 0,
+    });
+    let before = { cpuMicros: 0, handled: 0 };
+    let redisCpuMsPerRequest: number | undefined;
+    const result = await runScenario(spec, s5.variants, emulator(S5_LATENCY_MS), log, {
+      beforeRounds: async () => {
+        if (values.profile) for (const v of s5.variants) await v.child?.profileStart();
+        before = await reading();
+      },
+      afterRounds: async () => {
+        const after = await reading();
+        if (shared)
+          redisCpuMsPerRequest =
+            (after.cpuMicros - before.cpuMicros) / 1000 / Math.max(1, after.handled - before.handled);
+        if (values.profile) for (const v of s5.variants) await saveProfile(v.child!, v.name, spec.id);
+      },
+    });
+    idempotentWrite = benchRedis
+      ? {
+          redis: `redis-server ${benchRedis.version}, started by the bench on ${benchRedis.url.slice('redis://'.length)}`,
+          redisCpuMsPerRequest,
+        }
+      : { skipped: skippedReason() };
+    scenarios.push(result);
+    const r = result.ratios['subgraph-redis/subgraph'];
+    if (r)
+      log(
+        `  S5 Redis/in-memory: p50 ${r.p50.median.toFixed(2)}, CPU/req ${r.cpuMsPerRequest.median.toFixed(2)}; redis-server ${redisCpuMsPerRequest?.toFixed(3)} ms/req`,
+      );
+  }
 } finally {
-  await Promise.all([...[...sets.values()].flat().map((v) => v.child?.stop()), memorySubgraph?.stop()]);
-  await emulatorChild.stop();
+  await Promise.all([
+    ...[...sets.values()].flat().map((v) => v.child?.stop()),
+    memorySubgraph?.stop(),
+    ...(s5?.variants.map((v) => v.child?.stop()) ?? []),
+  ]);
+  await Promise.all([emulatorChild.stop(), benchRedis?.stop()]);
 }
 
 const results: BenchResults = {
@@ -273,6 +372,7 @@ const results: BenchResults = {
   ...(values.candidate ? { candidate: { dir: values.candidate, env: candidateEnv } } : {}),
   scenarios,
   memory,
+  ...(idempotentWrite ? { idempotentWrite } : {}),
   targets: checkTargets(scenarios, memory),
   ...(values.candidate ? { candidateTargets: checkTargets(scenarios, memory, 'candidate') } : {}),
 };
@@ -291,6 +391,25 @@ const broken = scenarios.flatMap((s) =>
 if (broken.length) {
   log(`probe requests failed:\n  ${broken.join('\n  ')}`);
   process.exitCode = 1;
+}
+
+/** Writes the CPU profile of `child` during the rounds of scenario `id`. */
+async function saveProfile(child: Child, name: string, id: string): Promise<void> {
+  mkdirSync(PROFILES, { recursive: true });
+  const path = fileURLToPath(new URL(`${name}-${id.replace(/\W+/g, '-')}.cpuprofile`, PROFILES));
+  await child.profileStop(path);
+  log(`  profile of ${name} during the rounds: ${path}`);
+}
+
+/** Sends S5 writes until one is answered right (10 s at most; the probes then report the rest). */
+async function firstGoodWrite(variant: Variant): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while ((await variant.once(1)) !== undefined && Date.now() < deadline) await sleep(100);
+}
+
+/** Why S5 has no Redis store. */
+function skippedReason(): string {
+  return s5?.redis && 'skipped' in s5.redis ? s5.redis.skipped : 'no redis-server';
 }
 
 /** The flags between `node` and `--import` in package.json's start script. */

@@ -21,6 +21,8 @@ export interface ScenarioSpec {
   repeats: number;
   durationMs: number;
   warmupMs: number;
+  /** The API's minimum upstream calls per request, when the workload is not the players read. */
+  apiMinimumCalls?: number;
 }
 
 /** One variant's run in one round. */
@@ -82,6 +84,7 @@ export const RATIOS: readonly [VariantName, VariantName][] = [
   ['subgraph', 'floor'],
   ['subgraph', 'passthrough'],
   ['subgraph', 'naive'],
+  ['subgraph-redis', 'subgraph'],
   ['candidate', 'subgraph'],
   ['candidate', 'floor'],
   ['candidate', 'passthrough'],
@@ -122,14 +125,14 @@ export async function runScenario(
       const run = await measure(variant, spec, round, emulator);
       runs.push(run);
       log(
-        `  ${spec.id} round ${round + 1}/${spec.repeats} ${variant.name.padEnd(11)} ${run.rps.toFixed(0).padStart(5)} req/s  p50 ${run.p50.toFixed(1)} ms  p99 ${run.p99.toFixed(1)} ms  cpu ${run.cpuMsPerRequest.toFixed(2)} ms/req${run.failures ? `  FAILURES ${run.failures}: ${run.failureSample}` : ''}`,
+        `  ${spec.id} round ${round + 1}/${spec.repeats} ${variant.name.padEnd(14)} ${run.rps.toFixed(0).padStart(5)} req/s  p50 ${run.p50.toFixed(1)} ms  p99 ${run.p99.toFixed(1)} ms  cpu ${run.cpuMsPerRequest.toFixed(2)} ms/req${run.failures ? `  FAILURES ${run.failures}: ${run.failureSample}` : ''}`,
       );
     }
   }
   await hooks.afterRounds?.();
   return {
     ...spec,
-    apiMinimumCalls: apiMinimumCalls(spec.n),
+    apiMinimumCalls: spec.apiMinimumCalls ?? apiMinimumCalls(spec.n),
     probes,
     runs,
     ...summarize(variants, runs, probes),

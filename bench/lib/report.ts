@@ -16,9 +16,21 @@ export interface BenchResults {
   candidate?: { dir: string; env: Record<string, string> };
   scenarios: ScenarioResult[];
   memory: MemoryResult[];
+  /** S5's Redis side, when S5 ran (its measures are in `scenarios`, id `S5`). */
+  idempotentWrite?: IdempotentWriteInfo;
   targets: TargetCheck[];
   /** The same checks for the `--candidate`, when there is one. */
   candidateTargets?: TargetCheck[];
+}
+
+/** S5: what the Redis store ran on, or why it was not measured. */
+export interface IdempotentWriteInfo {
+  /** Why the Redis store was not measured (S5 then measures the in-memory store only). */
+  skipped?: string;
+  /** Which Redis, e.g. `redis-server 7.0.15, started by the bench on 127.0.0.1:PORT`. */
+  redis?: string;
+  /** redis-server's CPU during the rounds per request of `subgraph-redis`, ms. */
+  redisCpuMsPerRequest?: number;
 }
 
 /** One target of the issue and where we stand. */
@@ -169,6 +181,9 @@ export function renderMarkdown(results: BenchResults): string {
     out.push('');
   }
 
+  const s5 = results.scenarios.find((s) => s.id === 'S5');
+  if (s5) out.push(...idempotentWriteRow(s5, results.idempotentWrite ?? {}), '');
+
   if (results.memory.length) {
     out.push(
       '| S4 memory | parked requests | N | in flight seen | upstream calls held | heap before MB | heap parked MB | retained KB/request |',
@@ -198,6 +213,23 @@ export function renderMarkdown(results: BenchResults): string {
   });
   out.push('');
   return out.join('\n');
+}
+
+/**
+ * S5 side by side: p50 and the subgraph's CPU per request with the in-memory store and with the
+ * Redis store, their paired ratios, and what redis-server itself spent per write.
+ */
+function idempotentWriteRow(s5: ScenarioResult, info: IdempotentWriteInfo): string[] {
+  const memory = s5.summary.subgraph;
+  const redis = s5.summary['subgraph-redis'];
+  const ratio = s5.ratios['subgraph-redis/subgraph'];
+  const skipped = info.skipped ? `skipped: ${info.skipped}` : '—';
+  const failed = (v: typeof memory) => (v?.failures ? ` ⚠ ${v.failures} failed` : '');
+  return [
+    '| S5 idempotent write | p50 ms in-memory | p50 ms Redis | p50 Redis/in-memory | CPU ms/req in-memory | CPU ms/req Redis | CPU Redis/in-memory | redis-server CPU ms/req |',
+    '|---|--:|--:|--:|--:|--:|--:|--:|',
+    `| ${s5.title}${info.redis ? `; ${info.redis}` : ''} | ${memory ? sp(memory.p50, 2) + failed(memory) : '—'} | ${redis ? sp(redis.p50, 2) + failed(redis) : skipped} | ${ratio ? sp(ratio.p50, 2) : '—'} | ${memory ? sp(memory.cpuMsPerRequest, 3) : '—'} | ${redis ? sp(redis.cpuMsPerRequest, 3) : skipped} | ${ratio ? sp(ratio.cpuMsPerRequest, 2) : '—'} | ${fmt(info.redisCpuMsPerRequest, 3)} |`,
+  ];
 }
 
 function fmt(value: number | undefined, digits: number): string {

@@ -1,7 +1,8 @@
 /**
  * The four things measured side by side, behind one interface: `floor` runs in the bench process
  * (no server in between); `passthrough`, `subgraph` and `naive` are HTTP servers in their own
- * processes, loaded with autocannon.
+ * processes, loaded with autocannon. S5 has two subgraphs of its own: `subgraph` (in-memory
+ * idempotency store) and `subgraph-redis` (the Redis store, `REDIS_URL`).
  */
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
@@ -9,11 +10,21 @@ import { request } from 'undici';
 import type { Child } from './children.ts';
 import type { ProcessStats } from './ipc.ts';
 import type { DirectUpstream } from './upstream.ts';
-import { checkResponse, playersFor, requestBody } from './workload.ts';
+import { playersFor, playersWorkload, type Workload } from './workload.ts';
 
-/** `candidate`: a second subgraph from another checkout (`--candidate DIR`), for A/B runs. */
-export type VariantName = 'floor' | 'passthrough' | 'subgraph' | 'candidate' | 'naive';
-export const VARIANTS: readonly VariantName[] = ['floor', 'passthrough', 'subgraph', 'candidate', 'naive'];
+/**
+ * `candidate`: a second subgraph from another checkout (`--candidate DIR`), for A/B runs;
+ * `subgraph-redis`: the subgraph with its idempotency keys on Redis (S5).
+ */
+export type VariantName = 'floor' | 'passthrough' | 'subgraph' | 'subgraph-redis' | 'candidate' | 'naive';
+export const VARIANTS: readonly VariantName[] = [
+  'floor',
+  'passthrough',
+  'subgraph',
+  'subgraph-redis',
+  'candidate',
+  'naive',
+];
 
 /** A closed-loop load: `connections` clients, each sending its next request when the last answers. */
 export interface LoadOptions {
@@ -53,12 +64,13 @@ function nextSeq(): number {
   return ++sequence;
 }
 
-/** A variant served over HTTP by a child process. */
+/** A variant served over HTTP by a child process; it sends `workload` (default the players read). */
 export function httpVariant(
   name: VariantName,
   child: Child,
   path: string,
   headers: Record<string, string> = {},
+  workload: Workload = playersWorkload,
 ): Variant {
   const url = `${child.url}${path}`;
   const baseHeaders = { 'content-type': 'application/json', ...headers };
@@ -72,9 +84,9 @@ export function httpVariant(
         const res = await request(url, {
           method: 'POST',
           headers: { ...baseHeaders, 'x-request-id': `bench-${seq}` },
-          body: requestBody(seq, n),
+          body: workload.body(seq, n),
         });
-        return checkResponse(res.statusCode, await res.body.text(), n);
+        return workload.check(res.statusCode, await res.body.text(), n);
       } catch (error) {
         return (error as Error).message;
       }
@@ -100,11 +112,11 @@ export function httpVariant(
               return {
                 ...req,
                 headers: { ...req.headers, 'x-request-id': `bench-${seq}` },
-                body: requestBody(seq, n),
+                body: workload.body(seq, n),
               };
             },
             onResponse: (status, body) => {
-              const problem = checkResponse(status, body, n);
+              const problem = workload.check(status, body, n);
               if (problem) {
                 failures++;
                 failureSample ??= problem;

@@ -6,6 +6,13 @@
  * deduplicated or cached across requests by accident.
  */
 
+/** What a variant sends and how it checks the answer: the body of request `seq`, the check. */
+export interface Workload {
+  body(seq: number, n: number): string;
+  /** What is wrong with one answer, or undefined when it is right. */
+  check(status: number, body: string, n: number): string | undefined;
+}
+
 /** The leaderboard every request reads. */
 export const LEADERBOARD = 'GLOBAL_HIGH_SCORE';
 
@@ -65,3 +72,6 @@ export function checkResponse(status: number, body: string, n: number): string |
     return 'a player without achievements';
   return undefined;
 }
+
+/** The read of S1–S4: N players, their achievements and their leaderboard entry. */
+export const playersWorkload: Workload = { body: requestBody, check: checkResponse };
