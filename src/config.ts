@@ -295,6 +295,16 @@ export const EnvSchema = z
       group: OPERATIONS,
       description: 'Demo/test only: delay the embedded emulator adds to every response.',
     }),
+    EMULATOR_STRICT: documented(flag().optional(), {
+      group: OPERATIONS,
+      description:
+        'Demo/test only: `true` makes the embedded emulator answer as public code shows the real API does (refuses guessed fields, string user ids, broken `next` links, Facebook-style throttling).',
+    }),
+    EMULATOR_LATENCY_PROFILE: documented(z.enum(['off', 'realistic']).default('off'), {
+      group: OPERATIONS,
+      description:
+        'Demo/test only: `realistic` delays the embedded emulator like the real API (writes 3–4 s, reads 100–300 ms).',
+    }),
     // Read by OpenTelemetry's SDK (src/observability), not by loadConfig: listed for the reference.
     OTEL_TRACES_EXPORTER: documented(z.string().optional(), {
       group: TRACING,
@@ -456,6 +466,8 @@ export interface Config {
   shutdownDelayMs: number;
   /** Delay the embedded emulator adds to every response, ms (demos and tests only). */
   emulatorLatencyMs: number;
+  /** The embedded emulator's strict mode and latency profile (demo and tests only). */
+  emulatorMode: { strict: boolean; latencyProfile: 'off' | 'realistic' };
   /** Shared state across replicas (`REDIS_URL`); undefined keeps everything in this process. */
   redis?: { url: string; keyPrefix: string };
   /** The app's upstream budget (`HORIZON_RATE_LIMIT`); undefined = none. */
@@ -518,6 +530,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     shutdownDelayMs: e.SHUTDOWN_DELAY_MS,
     emulatorLatencyMs: e.EMULATOR_LATENCY_MS,
+    emulatorMode: { strict: e.EMULATOR_STRICT === 'true', latencyProfile: e.EMULATOR_LATENCY_PROFILE },
     redis: e.REDIS_URL ? { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX } : undefined,
     rateLimit: e.HORIZON_RATE_LIMIT,
   };

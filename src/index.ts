@@ -20,7 +20,12 @@ async function main(): Promise<void> {
   }
   const emulator = config.credentials
     ? undefined
-    : await startEmulator({ port: 0, host: '127.0.0.1', latencyMs: config.emulatorLatencyMs });
+    : await startEmulator({
+        port: 0,
+        host: '127.0.0.1',
+        latencyMs: config.emulatorLatencyMs,
+        ...config.emulatorMode,
+      });
   const credentials = config.credentials ?? { appId: emulator!.app.id, appSecret: emulator!.app.secret };
   let started;
   try {
