@@ -222,8 +222,9 @@ export class HorizonClient implements HorizonTransport {
   call(call: UpstreamCall): Promise<Record<string, unknown>> {
     if (call.fields) return this.#callWithFields(call, call.fields);
     const mode = call.retry ?? (call.method === 'GET' ? 'safe' : 'never');
-    if (call.method === 'DELETE') return this.#deletes(() => this.#execute(call, mode));
-    return this.#resilience.execute(call.route, mode, () => this.#attempt(call));
+    return call.method === 'DELETE'
+      ? this.#deletes(() => this.#execute(call, mode))
+      : this.#execute(call, mode);
   }
 
   /** Runs `call` under the retry policy; see `UpstreamCall.goneMeansDone`. */
