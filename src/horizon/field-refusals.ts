@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import type { FieldSelection, ReadFields } from '../shared/read-fields.ts';
 import type { RouteTemplate } from '../shared/routes.ts';
+import { buildFields } from './fields.ts';
 import type { HorizonApiError } from './horizon-api-error.ts';
 
 /** How long a refused optional field is left out before it is asked for again. Default 1 h. */
@@ -18,6 +19,8 @@ export class FieldRefusals {
   /** Routes whose every remaining guess was accepted by a successful call. */
   readonly #accepted: LRUCache<RouteTemplate, true>;
   readonly #probes = new Map<RouteTemplate, Promise<void>>();
+  /** The `fields` parameter per route and set of refused guesses, built once. */
+  readonly #built = new Map<string, string>();
 
   constructor(ttlMs = DEFAULT_FIELD_REFUSAL_TTL_MS) {
     this.#refused = new LRUCache({ max: 1000, ttl: ttlMs });
@@ -30,6 +33,18 @@ export class FieldRefusals {
       this.#refused.has(key(route, name)) ? [] : [field],
     );
     return [...read.core, ...guesses];
+  }
+
+  /** The `fields` parameter for `route`: the selection, as text, cached per set of refused guesses. */
+  param(route: RouteTemplate, read: ReadFields): string {
+    const refused = Object.keys(read.optional).filter((name) => this.#refused.has(key(route, name)));
+    const id = `${route}\u0000${refused.join(',')}`;
+    let text = this.#built.get(id);
+    if (text === undefined) {
+      text = buildFields(this.selection(route, read));
+      this.#built.set(id, text);
+    }
+    return text;
   }
 
   /** Guesses of `read` still asked for on `route` that no call has shown to be accepted yet. */
