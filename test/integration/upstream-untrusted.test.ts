@@ -1,7 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULT_LIMITS } from '../../src/graphql/limits/query-limits.ts';
 import { HorizonApiError, HorizonClient, getLeaderboards } from '../../src/horizon/index.ts';
+import { subgraph } from '../helpers/harness.ts';
 
 // An upstream is never trusted for size or time: a body that trickles in one byte at a time is cut
 // at the call's total deadline (idle timers would never fire), and a body larger than the cap drops
@@ -70,5 +72,28 @@ describe('an upstream that misbehaves', () => {
     const error = await failure(getLeaderboards(client));
     expect(error).toMatchObject({ kind: 'invalid_response', transient: false });
     expect(error.message).toMatch(/HORIZON_MAX_RESPONSE_BYTES/);
+  });
+});
+
+describe('an operation past its deadline (REQUEST_DEADLINE_MS)', () => {
+  it('cuts the calls still running, answers them UPSTREAM_UNAVAILABLE, and returns what finished', async () => {
+    const sg = await subgraph({
+      server: { limits: { ...DEFAULT_LIMITS, deadlineMs: 500 } },
+      // The call's own deadline is far away: only the operation's can cut it.
+      timeoutMs: 20_000,
+      resilience: { retry: { maxAttempts: 1 } },
+    });
+    try {
+      await sg.gql('{ leaderboards { apiName } }');
+      await sg.emulator.fault({ route: 'GET /{user_id}/achievements', delayMs: 5_000 });
+      const res = await sg.gql<{ leaderboards: unknown[]; user: { achievements: unknown } }>(
+        '{ leaderboards { apiName } user(id: "1000000000000001") { achievements { apiName } } }',
+      );
+      expect(res.data?.leaderboards?.length).toBeGreaterThan(0);
+      expect(res.data?.user.achievements).toBeNull();
+      expect(res.errors?.[0]?.extensions).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', retryable: true });
+    } finally {
+      await sg.close();
+    }
   });
 });
