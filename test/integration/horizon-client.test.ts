@@ -1,7 +1,9 @@
+import { horizonFailure } from '../helpers/horizon-failure.ts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadFixture } from '../../src/emulator/index.ts';
 import * as h from '../../src/horizon/index.ts';
-import { HorizonApiError, type HorizonClient } from '../../src/horizon/index.ts';
+import type { HorizonApiError } from '../../src/horizon/index.ts';
+import { type HorizonClient } from '../../src/horizon/index.ts';
 import { clientFor, emulator, type EmulatorHandle } from '../helpers/harness.ts';
 
 // The client against the emulator over real HTTP, endpoint by endpoint. The emulator's app
@@ -32,16 +34,10 @@ beforeEach(async () => {
 });
 
 async function failure(promise: Promise<unknown>): Promise<HorizonApiError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(HorizonApiError);
-    const e = error as HorizonApiError;
-    for (const text of [e.message, String(e), JSON.stringify(e), e.stack ?? ''])
-      expect(text).not.toContain(PLANTED);
-    return e;
-  }
-  throw new Error('expected the call to fail');
+  const e = await horizonFailure(promise);
+  for (const text of [e.message, String(e), JSON.stringify(e), e.stack ?? ''])
+    expect(text).not.toContain(PLANTED);
+  return e;
 }
 
 describe('achievements', () => {

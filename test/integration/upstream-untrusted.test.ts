@@ -1,8 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { horizonFailure } from '../helpers/horizon-failure.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS } from '../../src/graphql/limits/query-limits.ts';
-import { HorizonApiError, HorizonClient, getLeaderboards } from '../../src/horizon/index.ts';
+import { HorizonClient, getLeaderboards } from '../../src/horizon/index.ts';
 import { subgraph } from '../helpers/harness.ts';
 
 // An upstream is never trusted for size or time: a body that trickles in one byte at a time is cut
@@ -23,16 +24,6 @@ async function upstream(handler: Parameters<typeof createServer>[1]): Promise<st
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-async function failure(promise: Promise<unknown>): Promise<HorizonApiError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(HorizonApiError);
-    return error as HorizonApiError;
-  }
-  throw new Error('expected a HorizonApiError');
-}
-
 describe('an upstream that misbehaves', () => {
   it('is cut at the total deadline when it sends headers and then one byte at a time', async () => {
     let bytes = 0;
@@ -51,7 +42,7 @@ describe('an upstream that misbehaves', () => {
       timeoutMs: 400,
       resilience: { retry: { maxAttempts: 1 } },
     });
-    const error = await failure(getLeaderboards(client));
+    const error = await horizonFailure(getLeaderboards(client));
     expect(error).toMatchObject({ kind: 'timeout', transient: true });
     // Bytes kept coming: only a total deadline could have ended the call.
     expect(bytes).toBeGreaterThan(2);
@@ -69,7 +60,7 @@ describe('an upstream that misbehaves', () => {
       maxResponseBytes: 16 * 1024,
       resilience: { retry: { maxAttempts: 1 } },
     });
-    const error = await failure(getLeaderboards(client));
+    const error = await horizonFailure(getLeaderboards(client));
     expect(error).toMatchObject({ kind: 'invalid_response', transient: false });
     expect(error.message).toMatch(/HORIZON_MAX_RESPONSE_BYTES/);
   });

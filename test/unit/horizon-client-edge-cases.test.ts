@@ -1,7 +1,8 @@
 import { MockAgent } from 'undici';
+import { horizonFailure } from '../helpers/horizon-failure.ts';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { HorizonApiError } from '../../src/horizon/index.ts';
 import {
-  HorizonApiError,
   HorizonClient,
   buildFields,
   getUserAchievements,
@@ -29,16 +30,6 @@ function setup() {
   return { agent, pool, client };
 }
 
-async function failure(promise: Promise<unknown>): Promise<HorizonApiError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(HorizonApiError);
-    return error as HorizonApiError;
-  }
-  throw new Error('expected a HorizonApiError');
-}
-
 function expectNoSecret(error: HorizonApiError): void {
   for (const text of [error.message, String(error), JSON.stringify(error), error.stack ?? '']) {
     expect(text).not.toContain(SECRET);
@@ -59,7 +50,7 @@ describe('HorizonClient edge cases', () => {
       data: [{ id: '1', item: { sku: 'A' } }],
       paging: { next: `https://evil.example.com/123/viewer_purchases?access_token=OC|123|${SECRET}` },
     });
-    const error = await failure(getViewerPurchases(s.client, { userId: '42' }));
+    const error = await horizonFailure(getViewerPurchases(s.client, { userId: '42' }));
     expect(error.kind).toBe('invalid_response');
     expect(error.message).toMatch(/another host/);
     expectNoSecret(error);
@@ -104,7 +95,7 @@ describe('HorizonClient edge cases', () => {
         fbtrace_id: 'TRACE1',
       },
     });
-    const error = await failure(getUserAchievements(s.client, { userId: '42' }));
+    const error = await horizonFailure(getUserAchievements(s.client, { userId: '42' }));
     expect(error).toMatchObject({ status: 400, code: 190, fbtraceId: 'TRACE1', isUnauthenticated: true });
     expect(error.endpoint).toBe('GET /{user_id}/achievements');
     expectNoSecret(error);
@@ -116,7 +107,7 @@ describe('HorizonClient edge cases', () => {
     s.pool
       .intercept({ path: (p) => p.startsWith('/42/achievements'), method: 'GET' })
       .replyWithError(new Error(`ECONNRESET while sending OC|123|${SECRET}`));
-    const error = await failure(getUserAchievements(s.client, { userId: '42' }));
+    const error = await horizonFailure(getUserAchievements(s.client, { userId: '42' }));
     expect(error).toMatchObject({ kind: 'network', transient: true });
     expectNoSecret(error);
   });
@@ -131,7 +122,7 @@ describe('HorizonClient edge cases', () => {
         { error: { message: 'Application request limit reached', code: 4 } },
         { headers: { 'retry-after': '3' } },
       );
-    const error = await failure(getUserAchievements(s.client, { userId: '42' }));
+    const error = await horizonFailure(getUserAchievements(s.client, { userId: '42' }));
     expect(error).toMatchObject({
       status: 429,
       code: 4,
@@ -147,7 +138,7 @@ describe('HorizonClient edge cases', () => {
     s.pool
       .intercept({ path: (p) => p.startsWith('/42/achievements'), method: 'GET' })
       .reply(200, { nope: 1 });
-    const error = await failure(getUserAchievements(s.client, { userId: '42' }));
+    const error = await horizonFailure(getUserAchievements(s.client, { userId: '42' }));
     expect(error).toMatchObject({ kind: 'invalid_response', status: undefined });
   });
 
