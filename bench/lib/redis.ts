@@ -4,11 +4,10 @@
  * subgraph's). Without the binary on PATH there is none, and S5 says so instead of failing. Its
  * CPU is read with `INFO cpu` (user + system of the whole server, ms).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { connect, createServer } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient } from 'redis';
+import { freePort, waitForRedisPong } from '../../test/helpers/loopback.ts';
 
 export interface BenchRedis {
   url: string;
@@ -37,7 +36,7 @@ export async function startBenchRedis(cpus?: string): Promise<BenchRedis | { ski
     await exited;
   };
   try {
-    await waitForPong(port, child);
+    await waitForRedisPong(port, child);
   } catch (error) {
     await stop();
     return { skipped: `redis-server did not start: ${(error as Error).message}` };
@@ -69,31 +68,4 @@ function parseInfo(text: string): Record<string, string> {
     if (at > 0 && !line.startsWith('#')) fields[line.slice(0, at)] = line.slice(at + 1);
   }
   return fields;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-async function waitForPong(port: number, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`exited with code ${child.exitCode}`);
-    const pong = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1');
-      socket.once('error', () => resolve(false));
-      socket.once('connect', () => socket.write('PING\r\n'));
-      socket.once('data', (data) => {
-        socket.destroy();
-        resolve(data.toString().startsWith('+PONG'));
-      });
-    });
-    if (pong) return;
-    await sleep(50);
-  }
-  throw new Error(`no answer to PING on port ${port} within 10 s`);
 }

@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer, connect } from 'node:net';
+import { freePort, waitForRedisPong } from './loopback.ts';
 import { randomUUID } from 'node:crypto';
 
 // Tests of shared state use a real Redis, never a mock: their own `redis-server` on a free port when
@@ -62,7 +62,7 @@ export async function startTestRedis(): Promise<TestRedis> {
       ],
       { stdio: 'ignore' },
     );
-    await waitForPong(port);
+    await waitForRedisPong(port);
   };
   const stop = async () => {
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
@@ -72,30 +72,4 @@ export async function startTestRedis(): Promise<TestRedis> {
   };
   await start();
   return { url: `redis://127.0.0.1:${port}`, own: true, prefix, stop, start, close: stop };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-async function waitForPong(port: number): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    const pong = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1');
-      socket.once('error', () => resolve(false));
-      socket.once('connect', () => socket.write('PING\r\n'));
-      socket.once('data', (data) => {
-        socket.destroy();
-        resolve(data.toString().startsWith('+PONG'));
-      });
-    });
-    if (pong) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`redis-server on port ${port} did not answer PING within 10 s`);
 }

@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { createServer } from 'node:net';
+import { freePort } from '../helpers/loopback.ts';
 import { afterAll, describe, expect, it } from 'vitest';
 
 // `/healthz` answers as soon as the process listens, before Apollo has started and `/graphql` is
@@ -12,14 +11,6 @@ let child: ChildProcess | undefined;
 afterAll(() => {
   if (child?.exitCode === null) child.kill('SIGKILL');
 });
-
-async function freePort(): Promise<number> {
-  const probe = createServer().listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 interface Seen {
   status: number;
