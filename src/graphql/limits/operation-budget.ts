@@ -23,11 +23,6 @@ export class OperationBudget implements CallBudget {
     this.#deadlineMs = deadlineMs;
   }
 
-  /** Calls made so far. */
-  get used(): number {
-    return this.#used;
-  }
-
   /** Fires at the operation's deadline (started by its first upstream call). */
   get signal(): AbortSignal | undefined {
     if (this.#deadlineMs === undefined) return undefined;
