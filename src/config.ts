@@ -16,6 +16,7 @@ export const CONFIG_GROUPS = [
   'Callers and limits',
   'Operations: logs, readiness, shutdown',
   'Several replicas (shared state on Redis; docs/replicas.md)',
+  "Purchase events from Meta's webhooks (docs/purchase-events.md)",
   'Tracing (OpenTelemetry standard variables, read by its SDK; off unless one of the first three asks for traces)',
 ] as const;
 
@@ -34,7 +35,7 @@ export interface VariableDoc {
 
 const documented = <T extends z.ZodType>(schema: T, doc: VariableDoc): T => schema.meta({ ...doc });
 
-const [HORIZON, SERVER, CALLERS, OPERATIONS, REPLICAS, TRACING] = CONFIG_GROUPS;
+const [HORIZON, SERVER, CALLERS, OPERATIONS, REPLICAS, EVENTS, TRACING] = CONFIG_GROUPS;
 
 /** A whole number within `[min, max]`, `fallback` when unset; every failure says the same thing. */
 const wholeNumber = (min: number, max: number, fallback: number) => {
@@ -291,6 +292,37 @@ export const EnvSchema = z
         shownDefault: '(unset = no budget)',
       },
     ),
+    HORIZON_WEBHOOK_VERIFY_TOKEN: documented(z.string().min(1).optional(), {
+      group: EVENTS,
+      description:
+        'Turns on `GET`/`POST /webhooks/horizon`: the Verify Token entered in the dashboard (Development > Webhooks). Unset: both answer 404.',
+      secret: true,
+    }),
+    HORIZON_WEBHOOK_SECRET: documented(z.string().min(1, 'must not be empty').optional(), {
+      group: EVENTS,
+      description: 'Key of the `X-Hub-Signature-256` HMAC of deliveries; Meta signs with the app secret.',
+      shownDefault: '(HORIZON_APP_SECRET)',
+      secret: true,
+    }),
+    HORIZON_WEBHOOK_ALLOW_UNSIGNED: documented(flag().default('false'), {
+      group: EVENTS,
+      description:
+        '`true` records deliveries without checking their signature (anyone who reaches the URL can then forge purchases; warned at start).',
+    }),
+    HORIZON_WEBHOOK_DEDUPE_TTL_S: documented(wholeNumber(60, 30 * 86_400, 259_200), {
+      group: EVENTS,
+      description:
+        'How long a delivery is remembered to drop its repeats, s (Meta retries for 36 h); on Redis with REDIS_URL, in a bounded LRU without.',
+    }),
+    HORIZON_EVENTS_MAX: documented(wholeNumber(1000, 1_000_000_000, 1_000_000), {
+      group: EVENTS,
+      description:
+        'Events kept in the Redis stream with REDIS_URL (`XADD … MAXLEN ~`), oldest dropped first.',
+    }),
+    HORIZON_EVENTS_MEMORY_MAX: documented(wholeNumber(1, 10_000_000, 10_000), {
+      group: EVENTS,
+      description: 'Events kept in memory without REDIS_URL, oldest dropped first; they are lost on restart.',
+    }),
     EMULATOR_LATENCY_MS: documented(wholeNumber(0, 600_000, 0), {
       group: OPERATIONS,
       description: 'Demo/test only: delay the embedded emulator adds to every response.',
@@ -472,6 +504,25 @@ export interface Config {
   redis?: { url: string; keyPrefix: string };
   /** The app's upstream budget (`HORIZON_RATE_LIMIT`); undefined = none. */
   rateLimit?: RateLimit;
+  /** Purchase events from Meta's webhooks: the log's bounds and `/webhooks/horizon`. */
+  purchaseEvents: PurchaseEventsConfig;
+}
+
+/** `HORIZON_EVENTS_*` and `HORIZON_WEBHOOK_*`. */
+export interface PurchaseEventsConfig {
+  /** Events kept in the Redis stream (`HORIZON_EVENTS_MAX`). */
+  streamMax: number;
+  /** Events kept in memory without Redis (`HORIZON_EVENTS_MEMORY_MAX`). */
+  memoryMax: number;
+  /** How long a delivery's dedupe key lives, s (`HORIZON_WEBHOOK_DEDUPE_TTL_S`). */
+  dedupeTtlSeconds: number;
+  /** `/webhooks/horizon`, when `HORIZON_WEBHOOK_VERIFY_TOKEN` is set. */
+  webhook?: {
+    verifyToken: string;
+    /** `HORIZON_WEBHOOK_SECRET`; undefined = the app secret. */
+    secret?: string;
+    allowUnsigned: boolean;
+  };
 }
 
 /** Thrown for a bad environment; the message names each offending variable. */
@@ -533,6 +584,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     emulatorMode: { strict: e.EMULATOR_STRICT === 'true', latencyProfile: e.EMULATOR_LATENCY_PROFILE },
     redis: e.REDIS_URL ? { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX } : undefined,
     rateLimit: e.HORIZON_RATE_LIMIT,
+    purchaseEvents: {
+      streamMax: e.HORIZON_EVENTS_MAX,
+      memoryMax: e.HORIZON_EVENTS_MEMORY_MAX,
+      dedupeTtlSeconds: e.HORIZON_WEBHOOK_DEDUPE_TTL_S,
+      webhook: e.HORIZON_WEBHOOK_VERIFY_TOKEN
+        ? {
+            verifyToken: e.HORIZON_WEBHOOK_VERIFY_TOKEN,
+            secret: e.HORIZON_WEBHOOK_SECRET,
+            allowUnsigned: e.HORIZON_WEBHOOK_ALLOW_UNSIGNED === 'true',
+          }
+        : undefined,
+    },
   };
 }
 

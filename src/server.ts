@@ -19,6 +19,8 @@ import { createContext, type ContextDependencies, type GraphQLContext } from './
 import { DEFAULT_LIMITS, queryLimits, type QueryLimits } from './graphql/limits/query-limits.ts';
 import { InMemoryIdempotencyStore, type IdempotencyStore } from './graphql/mutations/idempotency-store.ts';
 import { createSharedLists } from './graphql/data/index.ts';
+import { InMemoryPurchaseEventLog } from './events/memory-purchase-event-log.ts';
+import type { PurchaseEventLog } from './events/purchase-event-log.ts';
 import type { ListInvalidation } from './graphql/loaders/shared-list.ts';
 import { upstreamFailure } from './graphql/errors.ts';
 import { buildSchema } from './graphql/schema.ts';
@@ -62,6 +64,8 @@ export interface ServerOptions {
   idempotency?: IdempotencyStore;
   /** Changes of the shared lists told to and heard from other replicas (Redis). Default: none. */
   listInvalidation?: ListInvalidation;
+  /** Purchase events (webhooks in, GraphQL and exports out); closed by `close()`. Default: a new in-memory log. */
+  purchaseEvents?: PurchaseEventLog;
   /** Run by `close()` once the server has stopped (e.g. closing the Redis connections). */
   onClosed?: () => Promise<void>;
   /** Serve `@requiresScopes`/`@authenticated` in the SDL (false for `@apollo/gateway`). Default true. */
@@ -107,6 +111,7 @@ export async function startServer(
   metrics.trackCircuits(() => horizon.circuitStates());
   const lists = createSharedLists(options.cacheTtlMs, observability.cacheHooks, options.listInvalidation);
   const limitSettings = options.limits ?? DEFAULT_LIMITS;
+  const purchaseEvents = options.purchaseEvents ?? new InMemoryPurchaseEventLog();
   const contextDeps: ContextDependencies = {
     horizon,
     lists,
@@ -117,6 +122,7 @@ export async function startServer(
     resolveCaller: options.resolveCaller ?? uncheckedCaller,
     idempotency: options.idempotency ?? new InMemoryIdempotencyStore(),
     loaderHooks: observability.loaderHooks,
+    purchaseEvents,
   };
   const app = express();
   app.disable('x-powered-by');
@@ -219,6 +225,7 @@ export async function startServer(
       await acceptQueueDrained(httpServer, { maxMs: options.shutdownTimeoutMs ?? 10_000 });
       await apollo.stop();
       graphql = undefined;
+      await purchaseEvents.close();
       await options.onClosed?.();
     },
   };

@@ -1,6 +1,7 @@
 import type { Config } from './config.ts';
 import { jwtCallerResolver, uncheckedCaller } from './graphql/auth/jwt-verifier.ts';
 import { HorizonClient, SlidingWindowBudget, type UpstreamAdmission } from './horizon/index.ts';
+import { InMemoryPurchaseEventLog } from './events/memory-purchase-event-log.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createObservability, startTracing, type Observability } from './observability/index.ts';
 import { createRedisSharedState, type SharedState } from './shared-state/index.ts';
@@ -77,6 +78,7 @@ export async function startFromConfig(
       shutdownDelayMs: config.shutdownDelayMs,
       idempotency: shared?.idempotency,
       listInvalidation: shared?.invalidation,
+      purchaseEvents: new InMemoryPurchaseEventLog({ max: config.purchaseEvents.memoryMax }),
       onClosed: shared?.close,
       ...overrides,
     },

@@ -4,6 +4,7 @@ import type { CallerResolver } from './auth/jwt-verifier.ts';
 import { DataSources, type DataSourceDependencies } from './data/index.ts';
 import { OperationBudget } from './limits/operation-budget.ts';
 import type { IdempotencyStore } from './mutations/idempotency-store.ts';
+import type { PurchaseEventLog } from '../events/purchase-event-log.ts';
 
 /** Everything a resolver may use. Created once per GraphQL request. */
 export interface GraphQLContext {
@@ -17,6 +18,8 @@ export interface GraphQLContext {
   idempotency: IdempotencyStore;
   /** The process logger (audit lines). */
   logger: Logger;
+  /** Purchase and subscription events from Meta's webhooks (one log per server). */
+  purchaseEvents: PurchaseEventLog;
 }
 
 /** What lives as long as the server: the client, shared lists, limits, auth and stores. */
@@ -24,6 +27,7 @@ export interface ContextDependencies extends DataSourceDependencies {
   resolveCaller: CallerResolver;
   idempotency: IdempotencyStore;
   logger: Logger;
+  purchaseEvents: PurchaseEventLog;
   /** Most upstream calls one operation may make (`MAX_UPSTREAM_COST`), enforced call by call. */
   maxUpstreamCalls: number;
   /** Deadline of one operation's upstream calls, ms (`REQUEST_DEADLINE_MS`). */
@@ -47,5 +51,6 @@ export async function createContext(
     caller: await deps.resolveCaller(first('authorization')),
     idempotency: deps.idempotency,
     logger: deps.logger,
+    purchaseEvents: deps.purchaseEvents,
   };
 }
