@@ -78,7 +78,8 @@ export async function startFromConfig(
       shutdownDelayMs: config.shutdownDelayMs,
       idempotency: shared?.idempotency,
       listInvalidation: shared?.invalidation,
-      purchaseEvents: new InMemoryPurchaseEventLog({ max: config.purchaseEvents.memoryMax }),
+      purchaseEvents:
+        shared?.purchaseEvents ?? new InMemoryPurchaseEventLog({ max: config.purchaseEvents.memoryMax }),
       onClosed: shared?.close,
       ...overrides,
     },
@@ -104,6 +105,10 @@ function sharedState(
     ...config.redis,
     appId,
     logger,
+    purchaseEvents: {
+      max: config.purchaseEvents.streamMax,
+      dedupeTtlSeconds: config.purchaseEvents.dedupeTtlSeconds,
+    },
     onInvalidationReceived: (list) => counted.onInvalidationReceived(list),
   });
   const counted = metrics.trackSharedState(() => ({

@@ -10,11 +10,13 @@ import { RedisSlidingWindowBudget } from './redis-budget.ts';
 import { RedisConnection } from './redis-connection.ts';
 import { RedisIdempotencyStore } from './redis-idempotency-store.ts';
 import { RedisListInvalidation } from './redis-list-invalidation.ts';
+import { RedisPurchaseEventLog } from './redis-purchase-event-log.ts';
 
 export { RedisConnection } from './redis-connection.ts';
 export { RedisSlidingWindowBudget } from './redis-budget.ts';
 export { RedisIdempotencyStore } from './redis-idempotency-store.ts';
 export { RedisListInvalidation } from './redis-list-invalidation.ts';
+export { RedisPurchaseEventLog } from './redis-purchase-event-log.ts';
 
 /** Options of `createRedisSharedState`. */
 export interface RedisSharedStateOptions {
@@ -29,12 +31,16 @@ export interface RedisSharedStateOptions {
   onInvalidationReceived?(list: SharedListName | 'all'): void;
   /** How long an in-flight idempotency claim lives without renewal, ms. Default 6 000. */
   idempotencyLeaseMs?: number;
+  /** Purchase events: the stream's bound (`HORIZON_EVENTS_MAX`) and the dedupe TTL, s (`HORIZON_WEBHOOK_DEDUPE_TTL_S`). */
+  purchaseEvents: { max: number; dedupeTtlSeconds: number };
 }
 
 /** What a server needs of the shared state. */
 export interface SharedState {
   idempotency: RedisIdempotencyStore;
   invalidation: RedisListInvalidation;
+  /** Purchase events: the fleet's log, and the dedupe of webhook deliveries. */
+  purchaseEvents: RedisPurchaseEventLog;
   /** The app's budget on Redis (with a per-replica fallback while Redis is away). */
   budget(limit: RateLimit, hooks?: BudgetHooks): UpstreamAdmission;
   /** Whether Redis answers commands now (readiness, metrics). */
@@ -47,7 +53,9 @@ export interface SharedState {
 /**
  * Connects (in the background: a replica serves without Redis) and builds every shared piece for
  * one app. Keys: `{prefix}app:{appId}:idem:{scoped key hash}` (a hash per key),
- * `{prefix}app:{appId}:budget` (a sorted set); channel `{prefix}app:{appId}:invalidate`.
+ * `{prefix}app:{appId}:budget` (a sorted set), `{prefix}app:{appId}:events` (the purchase events
+ * stream), `{prefix}app:{appId}:webhook:seen:{delivery key}` (webhook dedupe); channels
+ * `{prefix}app:{appId}:invalidate` and `{prefix}app:{appId}:events:live`.
  */
 export function createRedisSharedState(options: RedisSharedStateOptions): SharedState {
   const redis = new RedisConnection({ url: options.url, logger: options.logger });
@@ -60,10 +68,18 @@ export function createRedisSharedState(options: RedisSharedStateOptions): Shared
   const invalidation = new RedisListInvalidation(redis, `${base}invalidate`, options.logger, {
     onReceived: options.onInvalidationReceived,
   });
+  const purchaseEvents = new RedisPurchaseEventLog(redis, {
+    streamKey: `${base}events`,
+    dedupeKeyPrefix: `${base}webhook:seen:`,
+    channel: `${base}events:live`,
+    ...options.purchaseEvents,
+    logger: options.logger,
+  });
   redis.start();
   return {
     idempotency,
     invalidation,
+    purchaseEvents,
     budget: (limit, hooks) => new RedisSlidingWindowBudget(redis, `${base}budget`, limit, hooks),
     get available() {
       return redis.available;

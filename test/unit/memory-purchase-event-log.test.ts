@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { comparePurchaseEventIds, EventIdClock, isPurchaseEventId } from '../../src/events/event-ids.ts';
+import { MemoryDeliveryRecorder } from '../../src/events/delivery-recorder.ts';
 import { InMemoryPurchaseEventLog } from '../../src/events/memory-purchase-event-log.ts';
 import type { NewPurchaseEvent, PurchaseEvent } from '../../src/events/purchase-event-log.ts';
 
@@ -103,5 +104,44 @@ describe('InMemoryPurchaseEventLog', () => {
     stopThrowing();
     await log.append([event({ sku: 'c' })]);
     expect(heard).toEqual(['a', 'b']);
+  });
+});
+
+describe('MemoryDeliveryRecorder', () => {
+  it('records each key once, within a batch and across deliveries', async () => {
+    const log = new InMemoryPurchaseEventLog();
+    const recorder = new MemoryDeliveryRecorder(log, { ttlSeconds: 60 });
+    const first = await recorder.record([
+      { key: 'k1', event: event({ sku: 'a' }) },
+      { key: 'k1', event: event({ sku: 'a' }) },
+      { key: 'k2', event: event({ sku: 'b' }) },
+    ]);
+    expect(skus(first.recorded)).toEqual(['a', 'b']);
+    expect(first.duplicates).toBe(1);
+    const again = await recorder.record([{ key: 'k2', event: event({ sku: 'b' }) }]);
+    expect(again).toEqual({ recorded: [], duplicates: 1 });
+    expect(log.size).toBe(2);
+  });
+
+  it('forgets the keys of a delivery it could not record, so a retry is not a duplicate', async () => {
+    const log = new InMemoryPurchaseEventLog();
+    let failing = true;
+    const flaky = Object.assign(Object.create(log) as InMemoryPurchaseEventLog, {
+      append: async (events: readonly NewPurchaseEvent[]) => {
+        if (failing) throw new Error('store down');
+        return log.append(events);
+      },
+    });
+    const recorder = new MemoryDeliveryRecorder(flaky, { ttlSeconds: 60 });
+    await expect(recorder.record([{ key: 'k', event: event() }])).rejects.toThrow('store down');
+    failing = false;
+    expect((await recorder.record([{ key: 'k', event: event() }])).recorded).toHaveLength(1);
+  });
+
+  it('keeps at most max keys (oldest forgotten first)', async () => {
+    const recorder = new MemoryDeliveryRecorder(new InMemoryPurchaseEventLog(), { ttlSeconds: 60, max: 2 });
+    for (const key of ['a', 'b', 'c']) await recorder.record([{ key, event: event() }]);
+    expect((await recorder.record([{ key: 'a', event: event() }])).duplicates).toBe(0);
+    expect((await recorder.record([{ key: 'c', event: event() }])).duplicates).toBe(1);
   });
 });
