@@ -1,11 +1,13 @@
 /**
  * The upstream of the benchmark: one emulator per requested latency (`--latencies 20,0`), serving
- * the demo fixture, in a process of its own so that it never shares an event loop with what is
- * measured. Its request counters (`GET /__emulator/requests`) are the source of truth for
- * upstream calls.
+ * the demo fixture, and in front of each a replay upstream (`lib/replay.ts`: same routes, latency
+ * and bytes, a fraction of the CPU), in a process of its own so that it never shares an event
+ * loop with what is measured. The counters at `GET /__emulator/requests` (the emulator's, or the
+ * replay's own) are the source of truth for upstream calls.
  */
 import { startEmulator } from '../src/emulator/index.ts';
 import { argument, serveRunner } from './lib/child-side.ts';
+import { startReplay } from './lib/replay.ts';
 
 const latencies = argument('latencies', '20')
   .split(',')
@@ -16,14 +18,21 @@ if (latencies.some((ms) => !Number.isInteger(ms) || ms < 0))
 const emulators = await Promise.all(
   latencies.map((latencyMs) => startEmulator({ port: 0, host: '127.0.0.1', latencyMs })),
 );
+const replays = await Promise.all(latencies.map((latencyMs, i) => startReplay(emulators[i]!.url, latencyMs)));
 const app = emulators[0]!.app;
 serveRunner(
   {
-    urls: Object.fromEntries(latencies.map((ms, i) => [String(ms), emulators[i]!.url])),
+    urls: Object.fromEntries(
+      latencies.flatMap((ms, i) => [
+        [`emulator-${ms}`, emulators[i]!.url],
+        [`replay-${ms}`, replays[i]!.url],
+      ]),
+    ),
     info: { appId: app.id, appSecret: app.secret },
   },
   undefined,
   async () => {
+    await Promise.all(replays.map((replay) => replay.close()));
     await Promise.all(emulators.map((emulator) => emulator.close()));
   },
 );

@@ -9,10 +9,11 @@ import type { AddressInfo } from 'node:net';
 import { RequestCounter, argument, serveRunner } from './lib/child-side.ts';
 import { DirectUpstream, toPlayers } from './lib/upstream.ts';
 
-const upstream = new DirectUpstream(argument('upstream'), {
-  id: argument('app-id'),
-  secret: argument('app-secret'),
-});
+const upstream = new DirectUpstream(
+  argument('upstream'),
+  { id: argument('app-id'), secret: argument('app-secret') },
+  Number(argument('connections')),
+);
 const counter = new RequestCounter();
 
 const server = createServer((req, res) => {

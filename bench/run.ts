@@ -1,10 +1,11 @@
 /**
- * `npm run bench -- [--quick] [--scenarios S1,S2,S3,S4,S5] [--profile]
- *   [--candidate DIR] [--candidate-env K=V,…] [--node-flags "…"]`
+ * `npm run bench -- [--quick] [--scenarios S1,S2,S3,S4,S5] [--profile] [--peers]
+ *   [--upstream replay|emulator] [--candidate DIR] [--candidate-env K=V,…] [--node-flags "…"]`
  *
- * Measures the subgraph against the physical floor, a plain passthrough and a naive Apollo
- * subgraph, side by side, with the emulator as upstream; and an idempotent write with the in-memory
- * store against the same write with the Redis store (S5). Writes `bench/results/latest.json` and
+ * Measures the subgraph against the physical floor, a plain passthrough, a bare Apollo subgraph
+ * (the CPU target's reference), a naive Apollo subgraph and, with `--peers`, the peers installed,
+ * side by side, each in a process of its own; and an idempotent write with the in-memory store
+ * against the same write with the Redis store (S5). Writes `bench/results/latest.json` and
  * `bench/results/latest.md` and prints the Markdown. See `bench/README.md`.
  */
 import { readFileSync } from 'node:fs';
@@ -19,16 +20,27 @@ import { EmulatorControl } from './lib/emulator-control.ts';
 import { idempotentWriteWorkload, WRITE_MINIMUM_CALLS, WRITE_SCOPE } from './lib/idempotent-write.ts';
 import { runScenario, type ScenarioResult, type ScenarioSpec } from './lib/measure.ts';
 import { parkedHeap, type MemoryResult } from './lib/memory.ts';
+import {
+  checkTailcallEntries,
+  findTailcall,
+  TAILCALL_INSTALL,
+  TailcallServer,
+  tailcallWorkload,
+} from './lib/peers.ts';
 import { startBenchRedis } from './lib/redis.ts';
 import { checkTargets, renderMarkdown, type BenchResults, type IdempotentWriteInfo } from './lib/report.ts';
-import { DirectUpstream } from './lib/upstream.ts';
 import { floorVariant, httpVariant, type Variant } from './lib/variants.ts';
+import { loadConfig } from '../src/config.ts';
 
 const { values } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     scenarios: { type: 'string', default: 'S1,S2,S3,S4,S5' },
     profile: { type: 'boolean', default: false },
+    /** Also measure the peers found installed (Tailcall); installs nothing. */
+    peers: { type: 'boolean', default: false },
+    /** Upstream of S1–S4: `replay` (the emulator's answers replayed, cheap) or `emulator`. */
+    upstream: { type: 'string', default: 'replay' },
     /** A second checkout whose subgraph runs as the `candidate` variant (A/B of a change). */
     candidate: { type: 'string' },
     /** Environment of the candidate only, e.g. `HORIZON_BATCH_CONCURRENCY=128,…`. */
@@ -45,6 +57,9 @@ const candidateEnv = Object.fromEntries(
 );
 const subgraphFlags = values['node-flags'].split(' ').filter(Boolean);
 const quick = values.quick;
+if (values.upstream !== 'replay' && values.upstream !== 'emulator')
+  throw new Error('--upstream: replay or emulator');
+const readsUpstream = values.upstream;
 const wanted = new Set(values.scenarios.toUpperCase().split(','));
 
 /** Rounds and durations: the full run takes about 5 minutes on 2 cores (S5 about 35 s), `--quick` one. */
@@ -70,8 +85,18 @@ const RESULTS = new URL('./results/', import.meta.url);
 const PROFILES = new URL('profiles/', RESULTS);
 const script = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const SERVER_FLAGS = ['--expose-gc'];
-/** The Node flags `npm start` runs the subgraph with (package.json), so the bench measures the same. */
+/**
+ * The Node flags `npm start` runs the subgraph with (package.json), so the bench measures the
+ * same; the Node references (floor, passthrough, bare Apollo, naive) get them too, so that a flag
+ * is never the difference between two variants.
+ */
 const START_FLAGS = startFlags();
+const REFERENCE_FLAGS = [...SERVER_FLAGS, ...START_FLAGS];
+/**
+ * The pool of the floor, the passthrough, the bare Apollo subgraph and Tailcall: the subgraph's
+ * own `HORIZON_MAX_CONNECTIONS` (from this environment, as the subgraph reads it).
+ */
+const POOL_CONNECTIONS = loadConfig().maxConnections;
 /** As deployed: graphql-js and Express skip their development-only checks. */
 const SERVER_ENV = { NODE_ENV: 'production' };
 
@@ -119,7 +144,7 @@ const cpus = os.availableParallelism();
 const pinning = decidePinning(cpus);
 log(`bench (${quick ? 'quick' : 'full'}): ${pinning.description}`);
 
-/** The latencies of the emulators behind the four variants (S1–S4); S5 needs one of its own. */
+/** The latencies of the upstreams behind the read scenarios (S1–S4); S5 needs one of its own. */
 const latencies: number[] = [];
 if (wanted.has('S1') || wanted.has('S3') || wanted.has('S4')) latencies.push(20);
 if (wanted.has('S2')) latencies.push(0);
@@ -132,11 +157,16 @@ const app = {
   id: String(emulatorChild.ready.info!.appId),
   secret: String(emulatorChild.ready.info!.appSecret),
 };
-const emulatorUrl = (latencyMs: number) => emulatorChild.ready.urls[String(latencyMs)]!;
-const emulator = (latencyMs: number) => ({
-  control: new EmulatorControl(emulatorUrl(latencyMs)),
+/** The emulator, or the replay of its answers in front of it (same process, same latency). */
+type UpstreamKind = 'emulator' | 'replay';
+const upstreamUrl = (kind: UpstreamKind, latencyMs: number) =>
+  emulatorChild.ready.urls[`${kind}-${latencyMs}`]!;
+const upstream = (kind: UpstreamKind, latencyMs: number) => ({
+  control: new EmulatorControl(upstreamUrl(kind, latencyMs)),
   child: emulatorChild,
+  name: kind,
 });
+const tailcallBinary = values.peers ? findTailcall() : undefined;
 
 /**
  * Our subgraph in front of the emulator at `upstream`, configured like production plus `env`;
@@ -164,23 +194,41 @@ function startSubgraph(upstream: string, env: NodeJS.ProcessEnv = {}, root?: str
   );
 }
 
-/** The four variants in front of the emulator with `latencyMs`. */
+/** The variants of the read scenarios in front of the upstream with `latencyMs`. */
 async function variantsFor(latencyMs: number): Promise<Variant[]> {
-  const upstream = emulatorUrl(latencyMs);
-  const upstreamArgs = ['--upstream', upstream, '--app-id', app.id, '--app-secret', app.secret];
-  const server = { args: upstreamArgs, cpus: pinning.servers, nodeFlags: SERVER_FLAGS, env: SERVER_ENV };
-  const [passthrough, subgraph, candidate, naive] = await Promise.all([
+  const url = upstreamUrl(readsUpstream, latencyMs);
+  const upstreamArgs = ['--upstream', url, '--app-id', app.id, '--app-secret', app.secret];
+  const server = {
+    args: [...upstreamArgs, '--connections', String(POOL_CONNECTIONS)],
+    cpus: pinning.servers,
+    nodeFlags: REFERENCE_FLAGS,
+    env: SERVER_ENV,
+  };
+  const [floor, passthrough, subgraph, candidate, bare, naive, tailcall] = await Promise.all([
+    Child.start('floor', script('floor-process.ts'), server),
     Child.start('passthrough', script('passthrough-process.ts'), server),
-    startSubgraph(upstream),
-    values.candidate ? startSubgraph(upstream, candidateEnv, values.candidate) : undefined,
-    Child.start('naive', script('naive/server.ts'), server),
+    startSubgraph(url),
+    values.candidate ? startSubgraph(url, candidateEnv, values.candidate) : undefined,
+    Child.start('bare-apollo', script('bare-apollo/server.ts'), server),
+    Child.start('naive', script('naive/server.ts'), { ...server, args: upstreamArgs }),
+    tailcallBinary
+      ? TailcallServer.start({
+          binary: tailcallBinary,
+          upstream: url,
+          token: `OC|${app.id}|${app.secret}`,
+          connections: POOL_CONNECTIONS,
+          cpus: pinning.servers,
+        })
+      : undefined,
   ]);
   return [
-    floorVariant(new DirectUpstream(upstream, app)),
+    floorVariant(floor),
     httpVariant('passthrough', passthrough, '/'),
     httpVariant('subgraph', subgraph, '/graphql', SUBGRAPH_HEADERS),
     ...(candidate ? [httpVariant('candidate', candidate, '/graphql', SUBGRAPH_HEADERS)] : []),
+    httpVariant('bare-apollo', bare, '/'),
     httpVariant('naive', naive, '/'),
+    ...(tailcall ? [httpVariant('tailcall', tailcall, '/graphql', {}, tailcallWorkload)] : []),
   ];
 }
 
@@ -192,15 +240,15 @@ async function idempotentWriteVariants(): Promise<{
   variants: Variant[];
   redis?: Awaited<ReturnType<typeof startBenchRedis>>;
 }> {
-  const upstream = emulatorUrl(S5_LATENCY_MS);
+  const url = upstreamUrl('emulator', S5_LATENCY_MS);
   const workload = idempotentWriteWorkload(`bench-${process.pid}-${started}`);
   const [redis, inMemory] = await Promise.all([
     startBenchRedis(pinning.others),
-    startSubgraph(upstream, { REDIS_URL: undefined }),
+    startSubgraph(url, { REDIS_URL: undefined }),
   ]);
   const variants = [httpVariant('subgraph', inMemory, '/graphql', WRITE_HEADERS, workload)];
   if ('url' in redis) {
-    const shared = await startSubgraph(upstream, { REDIS_URL: redis.url });
+    const shared = await startSubgraph(url, { REDIS_URL: redis.url });
     variants.push(httpVariant('subgraph-redis', shared, '/graphql', WRITE_HEADERS, workload));
   }
   return { variants, redis };
@@ -210,7 +258,7 @@ const [sets, memorySubgraph, s5] = await Promise.all([
   Promise.all(latencies.map(async (ms) => [ms, await variantsFor(ms)] as const)).then(
     (pairs) => new Map(pairs),
   ),
-  wanted.has('S4') ? startSubgraph(emulatorUrl(20), S4_ENV) : undefined,
+  wanted.has('S4') ? startSubgraph(upstreamUrl(readsUpstream, 20), S4_ENV) : undefined,
   wanted.has('S5') ? idempotentWriteVariants() : undefined,
 ]);
 const anySubgraph =
@@ -219,6 +267,8 @@ const anySubgraph =
   s5?.variants[0]?.child;
 const benchRedis = s5?.redis && 'url' in s5.redis ? s5.redis : undefined;
 log(`processes ready${s5 && !benchRedis ? ` (S5: Redis store skipped, ${skippedReason()})` : ''}`);
+const peers = values.peers ? await peersNote() : undefined;
+if (peers) log(`peers: ${peers}`);
 
 const specs: ScenarioSpec[] = [];
 const base = { n: 20 };
@@ -259,7 +309,7 @@ try {
     log(`${spec.id}: ${spec.title}`);
     const variants = sets.get(spec.latencyMs)!;
     const profiled = values.profile ? variants.find((v) => v.name === 'subgraph')?.child : undefined;
-    const result = await runScenario(spec, variants, emulator(spec.latencyMs), log, {
+    const result = await runScenario(spec, variants, upstream(readsUpstream, spec.latencyMs), log, {
       beforeRounds: () => profiled?.profileStart(),
       afterRounds: async () => {
         if (profiled) await saveProfile(profiled, 'subgraph', spec.id);
@@ -269,7 +319,9 @@ try {
   }
   if (memorySubgraph) {
     const subgraph = httpVariant('subgraph', memorySubgraph, '/graphql', SUBGRAPH_HEADERS);
-    const others = sets.get(20)!.filter((v) => v.name === 'passthrough' || v.name === 'naive');
+    const others = sets
+      .get(20)!
+      .filter((v) => v.name === 'passthrough' || v.name === 'bare-apollo' || v.name === 'naive');
     // The workload's 20 players for every variant; one player for the subgraph too, which
     // separates what a request costs from what each of its upstream calls costs.
     const cases = quick
@@ -277,7 +329,7 @@ try {
       : [...[subgraph, ...others].map((variant) => ({ variant, n: 20 })), { variant: subgraph, n: 1 }];
     for (const { variant, n } of cases) {
       for (const parked of PARKED) {
-        const result = await parkedHeap(variant, emulator(20).control, {
+        const result = await parkedHeap(variant, upstream(readsUpstream, 20).control, {
           parked,
           n,
           parkMs: PLAN.parkMs,
@@ -317,7 +369,7 @@ try {
     });
     let before = { cpuMicros: 0, handled: 0 };
     let redisCpuMsPerRequest: number | undefined;
-    const result = await runScenario(spec, s5.variants, emulator(S5_LATENCY_MS), log, {
+    const result = await runScenario(spec, s5.variants, upstream('emulator', S5_LATENCY_MS), log, {
       beforeRounds: async () => {
         if (values.profile) for (const v of s5.variants) await v.child?.profileStart();
         before = await reading();
@@ -345,9 +397,9 @@ try {
   }
 } finally {
   await Promise.all([
-    ...[...sets.values()].flat().map((v) => v.child?.stop()),
+    ...[...sets.values()].flat().map((v) => v.server.stop()),
     memorySubgraph?.stop(),
-    ...(s5?.variants.map((v) => v.child?.stop()) ?? []),
+    ...(s5?.variants.map((v) => v.server.stop()) ?? []),
   ]);
   await Promise.all([emulatorChild.stop(), benchRedis?.stop()]);
 }
@@ -373,6 +425,8 @@ const results: BenchResults = {
   scenarios,
   memory,
   ...(idempotentWrite ? { idempotentWrite } : {}),
+  references: `floor, passthrough and bare Apollo: undici pool of ${POOL_CONNECTIONS} connections (the subgraph's HORIZON_MAX_CONNECTIONS), every call of a request at once; naive: global \`fetch\`; all in processes of their own, pinned with the subgraph, Node flags \`${REFERENCE_FLAGS.join(' ')}\` as the subgraph's; read scenarios against the ${readsUpstream === 'replay' ? "replay upstream (the emulator's answers recorded on first use and replayed byte for byte, same latency, own counters; S4 forwards to the emulator while its fault holds the calls)" : 'emulator'}, S5 against the emulator`,
+  ...(peers ? { peers } : {}),
   targets: checkTargets(scenarios, memory),
   ...(values.candidate ? { candidateTargets: checkTargets(scenarios, memory, 'candidate') } : {}),
 };
@@ -399,6 +453,23 @@ async function saveProfile(child: Child, name: string, id: string): Promise<void
   const path = fileURLToPath(new URL(`${name}-${id.replace(/\W+/g, '-')}.cpuprofile`, PROFILES));
   await child.profileStop(path);
   log(`  profile of ${name} during the rounds: ${path}`);
+}
+
+/** `--peers`: what ran and how it answered, or how to install what is missing. */
+async function peersNote(): Promise<string> {
+  if (!tailcallBinary)
+    return `Tailcall not installed (\`${TAILCALL_INSTALL}\`, or TAILCALL_BIN=path; 1.0.0: newer builds need glibc 2.38)`;
+  const tailcall = [...sets.values()].flat().find((v) => v.name === 'tailcall');
+  const problems = tailcall
+    ? (await Promise.all([1, 2, 3].map((seq) => checkTailcallEntries(tailcall.server.url, seq, 20)))).filter(
+        (p) => p !== undefined,
+      )
+    : [];
+  return (
+    `Tailcall 1.0.0 (${tailcallBinary}): achievements and entries as two root fields joined by the client (its minimum of N + 1 calls); ` +
+    `the ids of the USER_IDS call passed as one JSON-array string (a list argument is sent as repeated user_ids, and batchKey batching answers wrong players); no cache, no dedupe; ` +
+    `entries belong to the players asked for: ${problems.length ? `NO (${problems[0]})` : 'yes'}`
+  );
 }
 
 /** Sends S5 writes until one is answered right (10 s at most; the probes then report the rest). */

@@ -19,6 +19,16 @@ export class RequestCounter {
   }
 }
 
+/** What the floor process does on `once` and `load`. */
+export interface LoadRunner {
+  once(n: number): Promise<string | undefined>;
+  load(options: {
+    n: number;
+    connections: number;
+    durationMs: number;
+  }): Promise<NonNullable<ReplyMessage['measure']>>;
+}
+
 /**
  * The child's half of the IPC protocol: announces `ready`, answers `stats`/`heap`, and on `stop`
  * (or when the runner goes away) runs `stop` and exits, so `--cpu-prof` gets to write its file.
@@ -27,6 +37,8 @@ export function serveRunner(
   ready: Omit<ReadyMessage, 'type'>,
   counter: RequestCounter | undefined,
   stop: () => Promise<void>,
+  /** The floor process: runs the workload itself (`once`, `load`) instead of serving it. */
+  load?: LoadRunner,
 ): void {
   if (!process.send) throw new Error('start this process from bench/run.ts (it needs an IPC channel)');
   let stopping = false;
@@ -61,7 +73,12 @@ export function serveRunner(
         cpuMicros: cpu.user + cpu.system,
         handled: counter?.handled ?? 0,
         inFlight: counter?.inFlight ?? 0,
+        rssBytes: process.memoryUsage.rss(),
       };
+    } else if (message.command === 'once' && load && message.load) {
+      reply.problem = await load.once(message.load.n);
+    } else if (message.command === 'load' && load && message.load) {
+      reply.measure = await load.load(message.load);
     } else if (message.command === 'heap') {
       if (typeof globalThis.gc !== 'function') reply.error = 'start the process with --expose-gc';
       else reply.heap = await collectedHeap(globalThis.gc);

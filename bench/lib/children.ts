@@ -9,9 +9,9 @@ import type { CommandMessage, HeapStats, ProcessStats, ReadyMessage, ReplyMessag
 export interface Pinning {
   /** False when `taskset` is missing or the machine has one CPU. */
   enabled: boolean;
-  /** CPU list for the measured servers (subgraph, passthrough, naive), e.g. `1`. */
+  /** CPU list for the measured processes (floor, subgraph, passthrough, bare Apollo, naive, peers), e.g. `1`. */
   servers?: string;
-  /** CPU list for the runner (load generator, floor) and the emulator, e.g. `0`. */
+  /** CPU list for the runner (load generator) and the upstream (emulator, replay), e.g. `0`. */
   others?: string;
   /** One line for the report. */
   description: string;
@@ -34,7 +34,7 @@ export function decidePinning(cpus: number): Pinning {
     enabled: true,
     servers,
     others,
-    description: `taskset: measured server on CPU ${servers}; load generator, floor and emulator on CPU ${others}`,
+    description: `taskset: floor and measured servers on CPU ${servers}; load generator and upstream (emulator, replay) on CPU ${others}`,
   };
 }
 
@@ -146,6 +146,23 @@ export class Child {
     await this.#ask('heap-sampling-stop', path);
   }
 
+  /** The floor process: one request of `n` players, checked; what was wrong, or undefined. */
+  async once(n: number): Promise<string | undefined> {
+    const reply = await this.#ask('once', undefined, { n, connections: 1, durationMs: 0 });
+    return reply.error ?? reply.problem;
+  }
+
+  /** The floor process: a closed-loop load it runs itself; what it saw. */
+  async load(load: {
+    n: number;
+    connections: number;
+    durationMs: number;
+  }): Promise<NonNullable<ReplyMessage['measure']>> {
+    const reply = await this.#ask('load', undefined, load);
+    if (!reply.measure) throw new Error(`${this.name}: no measure (${reply.error ?? 'not a floor process'})`);
+    return reply.measure;
+  }
+
   /** Asks the child to stop and waits for it to exit (killed after 10 s). */
   async stop(): Promise<void> {
     if (this.#process.exitCode !== null || this.#process.signalCode !== null) return;
@@ -159,18 +176,25 @@ export class Child {
     }
   }
 
-  #ask(command: CommandMessage['command'], path?: string): Promise<ReplyMessage> {
+  #ask(
+    command: CommandMessage['command'],
+    path?: string,
+    load?: CommandMessage['load'],
+  ): Promise<ReplyMessage> {
     const id = this.#nextId++;
     return new Promise<ReplyMessage>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#pending.delete(id);
-        reject(new Error(`${this.name}: no answer to ${command}\n${this.#stderr.join('').slice(-2000)}`));
-      }, 30_000);
+      const timer = setTimeout(
+        () => {
+          this.#pending.delete(id);
+          reject(new Error(`${this.name}: no answer to ${command}\n${this.#stderr.join('').slice(-2000)}`));
+        },
+        30_000 + (load?.durationMs ?? 0),
+      );
       this.#pending.set(id, (reply) => {
         clearTimeout(timer);
         resolve(reply);
       });
-      this.#process.send({ type: 'command', id, command, path } satisfies CommandMessage);
+      this.#process.send({ type: 'command', id, command, path, load } satisfies CommandMessage);
     });
   }
 }

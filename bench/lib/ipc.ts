@@ -1,6 +1,6 @@
 /**
- * The IPC protocol between the bench runner and the processes it starts (emulator, subgraph,
- * passthrough, naive): each child says `ready` once it listens, then answers numbered commands.
+ * The IPC protocol between the bench runner and the processes it starts (emulator, floor,
+ * subgraph, passthrough, bare Apollo, naive): each child says `ready` once it listens, then answers numbered commands.
  * IPC instead of an HTTP control route, so the measured servers serve nothing but the workload.
  */
 
@@ -24,9 +24,13 @@ export interface CommandMessage {
     | 'profile-stop'
     | 'heap-sampling-start'
     | 'heap-sampling-stop'
+    | 'once'
+    | 'load'
     | 'stop';
   /** `profile-stop`, `heap-sampling-stop`: where to write the profile. */
   path?: string;
+  /** `once`, `load` (the floor process): players per request, connections, duration. */
+  load?: { n: number; connections: number; durationMs: number };
 }
 
 /** A child's answer to one command. */
@@ -35,6 +39,15 @@ export interface ReplyMessage {
   id: number;
   stats?: ProcessStats;
   heap?: HeapStats;
+  /** `once`: what was wrong with the answer (undefined when right); `load`: what the load saw. */
+  problem?: string;
+  measure?: {
+    completed: number;
+    elapsedMs: number;
+    latencies: number[];
+    failures: number;
+    failureSample?: string;
+  };
   error?: string;
 }
 
@@ -46,6 +59,8 @@ export interface ProcessStats {
   handled: number;
   /** Requests received but not answered yet. */
   inFlight: number;
+  /** Resident set size now (no collection forced), bytes. */
+  rssBytes: number;
 }
 
 /** `process.memoryUsage()` after two forced collections (needs `--expose-gc`). */

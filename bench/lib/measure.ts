@@ -61,6 +61,8 @@ export interface VariantSummary {
   upstreamCpuMsPerRequest: Spread;
   upstreamCallsPerRequest: number;
   failures: number;
+  /** RSS of the variant's process right after the scenario's last round (no collection forced). */
+  rssAfterBytes: number;
 }
 
 /** `a/b` of one measure, per round, then median and range over rounds. */
@@ -71,8 +73,25 @@ export interface RatioSummary {
   cpuMsPerRequest: Spread;
 }
 
+/**
+ * A variant that beat the floor (or, not being the floor, the passthrough) on throughput or p50
+ * by more than the round-to-round noise: a measurement to look into, not a result.
+ */
+export interface Suspect {
+  variant: VariantName;
+  beat: VariantName;
+  measure: 'req/s' | 'p50';
+  /** Median of the per-round ratios (variant/beaten). */
+  ratio: number;
+  /** What counts as noise for this pair: half the range of its per-round ratios, at least 5 %. */
+  noise: number;
+}
+
 export interface ScenarioResult extends ScenarioSpec {
   apiMinimumCalls: number;
+  /** Which upstream the variants called: the emulator, or the replay of its answers. */
+  upstream: string;
+  suspects: Suspect[];
   probes: Partial<Record<VariantName, Probe>>;
   runs: VariantRun[];
   summary: Partial<Record<VariantName, VariantSummary>>;
@@ -83,20 +102,28 @@ export interface ScenarioResult extends ScenarioSpec {
 export const RATIOS: readonly [VariantName, VariantName][] = [
   ['subgraph', 'floor'],
   ['subgraph', 'passthrough'],
+  ['subgraph', 'bare-apollo'],
   ['subgraph', 'naive'],
+  ['subgraph', 'tailcall'],
   ['subgraph-redis', 'subgraph'],
   ['candidate', 'subgraph'],
   ['candidate', 'floor'],
   ['candidate', 'passthrough'],
+  ['candidate', 'bare-apollo'],
   ['candidate', 'naive'],
+  ['bare-apollo', 'passthrough'],
+  ['tailcall', 'passthrough'],
 ];
+
+/** The least relative difference taken for more than noise (one round has no range to go by). */
+export const MIN_NOISE = 0.05;
 
 const PROBE_REQUESTS = 5;
 
 export async function runScenario(
   spec: ScenarioSpec,
   variants: readonly Variant[],
-  emulator: { control: EmulatorControl; child: Child },
+  emulator: { control: EmulatorControl; child: Child; name: string },
   log: (line: string) => void,
   hooks: { beforeRounds?: () => Promise<void> | void; afterRounds?: () => Promise<void> | void } = {},
 ): Promise<ScenarioResult> {
@@ -129,13 +156,19 @@ export async function runScenario(
       );
     }
   }
+  const rss = new Map<VariantName, number>();
+  for (const variant of variants) rss.set(variant.name, (await variant.stats()).rssBytes);
   await hooks.afterRounds?.();
+  const { summary, ratios } = summarize(variants, runs, probes, rss);
   return {
     ...spec,
     apiMinimumCalls: spec.apiMinimumCalls ?? apiMinimumCalls(spec.n),
+    upstream: emulator.name,
     probes,
     runs,
-    ...summarize(variants, runs, probes),
+    summary,
+    ratios,
+    suspects: suspects(variants, runs),
   };
 }
 
@@ -167,7 +200,7 @@ async function measure(
   variant: Variant,
   spec: ScenarioSpec,
   round: number,
-  emulator: { control: EmulatorControl; child: Child },
+  emulator: { control: EmulatorControl; child: Child; name: string },
 ): Promise<VariantRun> {
   const [calls0, stats0, upstream0] = [
     await emulator.control.counts(),
@@ -217,6 +250,7 @@ function summarize(
   variants: readonly Variant[],
   runs: readonly VariantRun[],
   probes: ScenarioResult['probes'],
+  rss: ReadonlyMap<VariantName, number>,
 ): Pick<ScenarioResult, 'summary' | 'ratios'> {
   const summary: ScenarioResult['summary'] = {};
   for (const { name } of variants) {
@@ -229,24 +263,54 @@ function summarize(
       upstreamCpuMsPerRequest: spread(mine.map((run) => run.upstreamCpuMsPerRequest)),
       upstreamCallsPerRequest: probes[name]?.callsPerRequest ?? Number.NaN,
       failures: mine.reduce((sum, run) => sum + run.failures, 0) + (probes[name]?.failures.length ?? 0),
+      rssAfterBytes: rss.get(name) ?? Number.NaN,
     };
   }
   const ratios: ScenarioResult['ratios'] = {};
   for (const [a, b] of RATIOS) {
-    const rounds = [...new Set(runs.map((run) => run.round))];
-    const pairs = rounds.flatMap((round) => {
-      const x = runs.find((run) => run.round === round && run.variant === a);
-      const y = runs.find((run) => run.round === round && run.variant === b);
-      return x && y ? [[x, y] as const] : [];
-    });
-    if (pairs.length === 0) continue;
-    const ratio = (pick: (run: VariantRun) => number) => spread(pairs.map(([x, y]) => pick(x) / pick(y)));
-    ratios[`${a}/${b}`] = {
-      rps: ratio((run) => run.rps),
-      p50: ratio((run) => run.p50),
-      p99: ratio((run) => run.p99),
-      cpuMsPerRequest: ratio((run) => run.cpuMsPerRequest),
-    };
+    const ratio = pairedRatios(runs, a, b);
+    if (ratio) ratios[`${a}/${b}`] = ratio;
   }
   return { summary, ratios };
+}
+
+/** `a/b` per round for each measure, or undefined when they never ran in the same round. */
+function pairedRatios(runs: readonly VariantRun[], a: VariantName, b: VariantName): RatioSummary | undefined {
+  const rounds = [...new Set(runs.map((run) => run.round))];
+  const pairs = rounds.flatMap((round) => {
+    const x = runs.find((run) => run.round === round && run.variant === a);
+    const y = runs.find((run) => run.round === round && run.variant === b);
+    return x && y ? [[x, y] as const] : [];
+  });
+  if (pairs.length === 0) return undefined;
+  const ratio = (pick: (run: VariantRun) => number) => spread(pairs.map(([x, y]) => pick(x) / pick(y)));
+  return {
+    rps: ratio((run) => run.rps),
+    p50: ratio((run) => run.p50),
+    p99: ratio((run) => run.p99),
+    cpuMsPerRequest: ratio((run) => run.cpuMsPerRequest),
+  };
+}
+
+/**
+ * Every variant that beat the floor, and every variant but the floor that beat the passthrough,
+ * on throughput or p50 by more than the noise of that pair (half the range of its per-round
+ * ratios, at least `MIN_NOISE`). The floor does strictly less work than any of them, and the
+ * passthrough less than any GraphQL server, so such a win says the measurement went wrong.
+ */
+function suspects(variants: readonly Variant[], runs: readonly VariantRun[]): Suspect[] {
+  const found: Suspect[] = [];
+  for (const { name } of variants) {
+    for (const beat of ['floor', 'passthrough'] as const) {
+      if (name === 'floor' || name === beat) continue;
+      const r = pairedRatios(runs, name, beat);
+      if (!r) continue;
+      const noise = (s: Spread) => Math.max(MIN_NOISE, (s.max - s.min) / 2);
+      if (r.rps.median > 1 + noise(r.rps))
+        found.push({ variant: name, beat, measure: 'req/s', ratio: r.rps.median, noise: noise(r.rps) });
+      if (r.p50.median < 1 - noise(r.p50))
+        found.push({ variant: name, beat, measure: 'p50', ratio: r.p50.median, noise: noise(r.p50) });
+    }
+  }
+  return found;
 }

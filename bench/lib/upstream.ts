@@ -1,33 +1,40 @@
 /**
- * The upstream calls of the workload made directly with undici: what the floor does from the
- * bench process and what the passthrough does inside its handler. The `fields` selections are the
+ * The upstream calls of the workload made directly with undici: what the floor process makes,
+ * what the passthrough makes inside its handler and the bare Apollo subgraph from its resolvers. The `fields` selections are the
  * ones `src/horizon/endpoints/` sends, so every variant moves the same bytes.
  */
 import { Pool } from 'undici';
 import { LEADERBOARD, type PlayerResult } from './workload.ts';
 
-const PROGRESS_FIELDS =
+export const PROGRESS_FIELDS =
   'id,is_unlocked,unlock_time,count_progress,bitfield_progress,definition{api_name,achievement_type,target,bitfield_length}';
-const ENTRY_FIELDS =
+export const ENTRY_FIELDS =
   'id,rank,score,timestamp,extra_data_base64,supplementary_metric{id,metric},user{id,alias,display_name,profile_url}';
 
 /**
- * Connections of the floor's and the passthrough's pools: enough for every call of every request
- * in flight in any scenario to go at once (10 connections × 21 calls, or 1 × 101), which is what
- * makes the floor one round trip.
+ * Connections of the pools of the floor, the passthrough and the bare Apollo subgraph when the
+ * runner does not say: the subgraph's default `HORIZON_MAX_CONNECTIONS`, enough for every call of
+ * every request in flight in any scenario to go at once (10 connections × 21 calls, or 1 × 101),
+ * which is what makes the floor one round trip. The runner passes the subgraph's own setting.
  */
 export const DIRECT_POOL_CONNECTIONS = 256;
 
-type Row = Record<string, unknown>;
+const ACHIEVEMENTS_QUERY = new URLSearchParams({ fields: PROGRESS_FIELDS }).toString();
+
+export type Row = Record<string, unknown>;
 
 /** A pool and the app token for the emulator at `baseUrl`. */
 export class DirectUpstream {
   readonly #pool: Pool;
   readonly #authorization: string;
 
-  constructor(baseUrl: string, app: { id: string; secret: string }) {
+  constructor(
+    baseUrl: string,
+    app: { id: string; secret: string },
+    connections: number = DIRECT_POOL_CONNECTIONS,
+  ) {
     this.#pool = new Pool(baseUrl, {
-      connections: DIRECT_POOL_CONNECTIONS,
+      connections,
       pipelining: 1,
       keepAliveTimeout: 30_000,
     });
@@ -36,19 +43,28 @@ export class DirectUpstream {
 
   /** N achievements calls and one USER_IDS entries call, all at once; the raw rows. */
   async players(ids: readonly string[]): Promise<{ achievements: Row[][]; entries: Row[] }> {
-    const entriesQuery = new URLSearchParams({
-      api_name: LEADERBOARD,
+    const [entries, ...achievements] = await Promise.all([
+      this.entries(ids),
+      ...ids.map((id) => this.achievements(id)),
+    ]);
+    return { achievements, entries: entries! };
+  }
+
+  /** One player's achievement progress rows (`GET /{user_id}/achievements`). */
+  achievements(id: string): Promise<Row[]> {
+    return this.#rows(`/${encodeURIComponent(id)}/achievements?${ACHIEVEMENTS_QUERY}`);
+  }
+
+  /** The entries of these players on a leaderboard (the workload's), in one `USER_IDS` call. */
+  entries(ids: readonly string[], leaderboard = LEADERBOARD): Promise<Row[]> {
+    const query = new URLSearchParams({
+      api_name: leaderboard,
       filter: 'USER_IDS',
       user_ids: JSON.stringify(ids),
       limit: String(ids.length),
       fields: ENTRY_FIELDS,
     });
-    const achievementsQuery = new URLSearchParams({ fields: PROGRESS_FIELDS }).toString();
-    const [entries, ...achievements] = await Promise.all([
-      this.#rows(`/leaderboard_entries?${entriesQuery}`),
-      ...ids.map((id) => this.#rows(`/${encodeURIComponent(id)}/achievements?${achievementsQuery}`)),
-    ]);
-    return { achievements, entries: entries! };
+    return this.#rows(`/leaderboard_entries?${query}`);
   }
 
   close(): Promise<void> {
@@ -84,19 +100,25 @@ export function toPlayers(
     const entry = entryByUser.get(id);
     return {
       id,
-      achievements: rows.achievements[i]!.map((row) => {
-        const definition = (row.definition ?? {}) as Row;
-        const unlockTime = Number(row.unlock_time ?? 0);
-        return {
-          apiName: String(definition.api_name),
-          isUnlocked: row.is_unlocked === true,
-          unlockedAt:
-            row.is_unlocked === true && unlockTime > 0 ? new Date(unlockTime * 1000).toISOString() : null,
-          count:
-            String(definition.achievement_type).toUpperCase() === 'COUNT' ? String(row.count_progress) : null,
-        };
-      }),
-      leaderboardEntry: entry ? { rank: Number(entry.rank), score: String(entry.score) } : null,
+      achievements: rows.achievements[i]!.map(toAchievement),
+      leaderboardEntry: entry ? toEntry(entry) : null,
     };
   });
+}
+
+/** One achievement progress row as the GraphQL answer shows it. */
+export function toAchievement(row: Row): NonNullable<PlayerResult['achievements']>[number] {
+  const definition = (row.definition ?? {}) as Row;
+  const unlockTime = Number(row.unlock_time ?? 0);
+  return {
+    apiName: String(definition.api_name),
+    isUnlocked: row.is_unlocked === true,
+    unlockedAt: row.is_unlocked === true && unlockTime > 0 ? new Date(unlockTime * 1000).toISOString() : null,
+    count: String(definition.achievement_type).toUpperCase() === 'COUNT' ? String(row.count_progress) : null,
+  };
+}
+
+/** One leaderboard entry row as the GraphQL answer shows it. */
+export function toEntry(entry: Row): NonNullable<PlayerResult['leaderboardEntry']> {
+  return { rank: Number(entry.rank), score: String(entry.score) };
 }

@@ -1,30 +1,51 @@
 /**
- * The four things measured side by side, behind one interface: `floor` runs in the bench process
- * (no server in between); `passthrough`, `subgraph` and `naive` are HTTP servers in their own
- * processes, loaded with autocannon. S5 has two subgraphs of its own: `subgraph` (in-memory
- * idempotency store) and `subgraph-redis` (the Redis store, `REDIS_URL`).
+ * What is measured side by side, behind one interface. Every variant is a process of its own,
+ * pinned with the others: `floor` generates its own load (no server in between); the others are
+ * HTTP servers loaded with autocannon from the runner: `passthrough`, `subgraph`, `bare-apollo`
+ * (the reference of the CPU target), `naive`, and with `--peers` the peers found installed
+ * (`tailcall`). S5 has two subgraphs of its own: `subgraph` (in-memory idempotency store) and
+ * `subgraph-redis` (the Redis store, `REDIS_URL`).
  */
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import { request } from 'undici';
-import type { Child } from './children.ts';
+import { Child } from './children.ts';
 import type { ProcessStats } from './ipc.ts';
-import type { DirectUpstream } from './upstream.ts';
-import { playersFor, playersWorkload, type Workload } from './workload.ts';
+import { playersWorkload, type Workload } from './workload.ts';
 
 /**
  * `candidate`: a second subgraph from another checkout (`--candidate DIR`), for A/B runs;
- * `subgraph-redis`: the subgraph with its idempotency keys on Redis (S5).
+ * `subgraph-redis`: the subgraph with its idempotency keys on Redis (S5); `tailcall`: the peer.
  */
-export type VariantName = 'floor' | 'passthrough' | 'subgraph' | 'subgraph-redis' | 'candidate' | 'naive';
+export type VariantName =
+  | 'floor'
+  | 'passthrough'
+  | 'subgraph'
+  | 'subgraph-redis'
+  | 'candidate'
+  | 'bare-apollo'
+  | 'naive'
+  | 'tailcall';
 export const VARIANTS: readonly VariantName[] = [
   'floor',
   'passthrough',
   'subgraph',
   'subgraph-redis',
   'candidate',
+  'bare-apollo',
   'naive',
+  'tailcall',
 ];
+
+/** A server process: a bench child (IPC) or a peer's binary (`lib/peers.ts`). */
+export interface Server {
+  readonly url: string;
+  /** CPU, requests handled and in flight, RSS. */
+  stats(): Promise<ProcessStats>;
+  stop(): Promise<void>;
+  /** For servers that cannot count their own requests: called once per answer the client got. */
+  countAnswer?(): void;
+}
 
 /** A closed-loop load: `connections` clients, each sending its next request when the last answers. */
 export interface LoadOptions {
@@ -52,9 +73,11 @@ export interface Variant {
   /** One request, checked; what is wrong with the answer, or undefined. */
   once(n: number): Promise<string | undefined>;
   load(options: LoadOptions): Promise<LoadMeasure>;
-  /** CPU and request counters of the process that does the variant's work. */
+  /** CPU, request counters and RSS of the process that does the variant's work. */
   stats(): Promise<ProcessStats>;
-  /** The process, for heap measurements (undefined for the floor). */
+  /** The process doing the work, to stop it. */
+  readonly server: Server;
+  /** The same when it is a bench child: heap, profiles. */
   readonly child?: Child;
 }
 
@@ -67,17 +90,18 @@ function nextSeq(): number {
 /** A variant served over HTTP by a child process; it sends `workload` (default the players read). */
 export function httpVariant(
   name: VariantName,
-  child: Child,
+  server: Server,
   path: string,
   headers: Record<string, string> = {},
   workload: Workload = playersWorkload,
 ): Variant {
-  const url = `${child.url}${path}`;
+  const url = `${server.url}${path}`;
   const baseHeaders = { 'content-type': 'application/json', ...headers };
   return {
     name,
-    child,
-    stats: () => child.stats(),
+    server,
+    child: server instanceof Child ? server : undefined,
+    stats: () => server.stats(),
     async once(n) {
       const seq = nextSeq();
       try {
@@ -86,7 +110,9 @@ export function httpVariant(
           headers: { ...baseHeaders, 'x-request-id': `bench-${seq}` },
           body: workload.body(seq, n),
         });
-        return workload.check(res.statusCode, await res.body.text(), n);
+        const text = await res.body.text();
+        server.countAnswer?.();
+        return workload.check(res.statusCode, text, n);
       } catch (error) {
         return (error as Error).message;
       }
@@ -116,6 +142,7 @@ export function httpVariant(
               };
             },
             onResponse: (status, body) => {
+              server.countAnswer?.();
               const problem = workload.check(status, body, n);
               if (problem) {
                 failures++;
@@ -139,59 +166,18 @@ export function httpVariant(
 }
 
 /**
- * The floor: the workload's upstream calls made straight from this process with undici, every
- * call of a request at once. No server, no GraphQL, no JSON out: one round trip plus the cost of
- * the calls themselves.
+ * The floor: the workload's upstream calls made straight with undici by a process of its own
+ * (`floor-process.ts`, pinned with the servers, same pool size), every call of a request at once,
+ * under a closed-loop load it generates itself. No server, no GraphQL, no JSON out: one round
+ * trip plus the cost of the calls themselves.
  */
-export function floorVariant(upstream: DirectUpstream): Variant {
-  let handled = 0;
-  let inFlight = 0;
-  const one = async (n: number): Promise<string | undefined> => {
-    inFlight++;
-    try {
-      const ids = playersFor(nextSeq(), n);
-      const rows = await upstream.players(ids);
-      return rows.achievements.length === n ? undefined : 'wrong number of achievement lists';
-    } catch (error) {
-      return (error as Error).message;
-    } finally {
-      inFlight--;
-      handled++;
-    }
-  };
+export function floorVariant(child: Child): Variant {
   return {
     name: 'floor',
-    once: one,
-    async stats() {
-      const cpu = process.cpuUsage();
-      return { cpuMicros: cpu.user + cpu.system, handled, inFlight };
-    },
-    async load({ connections, durationMs, n }) {
-      const latencies: number[] = [];
-      let failures = 0;
-      let failureSample: string | undefined;
-      const started = performance.now();
-      const deadline = started + durationMs;
-      await Promise.all(
-        Array.from({ length: connections }, async () => {
-          while (performance.now() < deadline) {
-            const t0 = performance.now();
-            const problem = await one(n);
-            latencies.push(performance.now() - t0);
-            if (problem) {
-              failures++;
-              failureSample ??= problem;
-            }
-          }
-        }),
-      );
-      return {
-        completed: latencies.length,
-        elapsedMs: performance.now() - started,
-        latencies,
-        failures,
-        failureSample,
-      };
-    },
+    server: child,
+    child,
+    stats: () => child.stats(),
+    once: (n) => child.once(n),
+    load: (options) => child.load(options),
   };
 }
