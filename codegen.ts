@@ -40,6 +40,7 @@ const config: CodegenConfig = {
           LeaderboardEntry: '../graphql/resolvers/parents.ts#LeaderboardEntryParent',
           LeaderboardEntryConnection: '../graphql/resolvers/parents.ts#LeaderboardEntryConnectionParent',
           LeaderboardSubmitResult: '../graphql/resolvers/parents.ts#LeaderboardSubmitResultParent',
+          PurchaseEvent: '../events/purchase-event-log.ts#PurchaseEvent',
         },
       },
     },

@@ -3,6 +3,7 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { UserParent as UserParentModel, AchievementUpdateParent as AchievementUpdateParentModel, LeaderboardEntryParent as LeaderboardEntryParentModel, LeaderboardEntryConnectionParent as LeaderboardEntryConnectionParentModel, LeaderboardSubmitResultParent as LeaderboardSubmitResultParentModel } from '../graphql/resolvers/parents.ts';
 import type { AchievementDefinition as AchievementDefinitionModel, AchievementProgress as AchievementProgressModel, Purchase as PurchaseModel, CatalogItem as CatalogItemModel, Subscription as SubscriptionModel, Leaderboard as LeaderboardModel } from '../horizon/index.ts';
+import type { PurchaseEvent as PurchaseEventModel } from '../events/purchase-event-log.ts';
 import type { GraphQLContext } from '../graphql/context.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -775,6 +776,73 @@ export type ProductType =
   | 'SUBSCRIPTION';
 
 /**
+ * One notification from Meta's webhooks, as recorded on arrival (signature checked, duplicates
+ * dropped). The values are Meta's, unchanged: they are not checked against the S2S API.
+ */
+export type PurchaseEvent = {
+  __typename?: 'PurchaseEvent';
+  /** The text the app attached to the purchase (`developer_payload`); null when none. */
+  developerPayload?: Maybe<Scalars['String']['output']>;
+  /** The event's id in the history; it orders events by arrival and is also its cursor. */
+  id: Scalars['ID']['output'];
+  /** When it happened, per Meta (the notification's `event_time`); null when Meta sent none or an unreadable one. */
+  occurredAt?: Maybe<Scalars['DateTime']['output']>;
+  /** When this subgraph received the delivery. */
+  receivedAt: Scalars['DateTime']['output'];
+  /** Meta's id of the order (`reporting_id`), the same for a purchase and its refund; null when Meta sent none. */
+  reportingId?: Maybe<Scalars['String']['output']>;
+  /** The add-on's sku (for subscriptions, the subscription add-on's); null when Meta sent none. */
+  sku?: Maybe<Scalars['String']['output']>;
+  /** The subscription's id upstream (`PlatformSubscription.id`), for subscription events; null otherwise. */
+  subscriptionId?: Maybe<Scalars['ID']['output']>;
+  /** True for a test delivery sent from the Horizon dashboard (fixed sample values, not a real purchase). */
+  test: Scalars['Boolean']['output'];
+  /** What happened. */
+  type: PurchaseEventType;
+  /** The player; null when the notification names none (Meta sometimes sends user id `0`). */
+  user?: Maybe<User>;
+};
+
+/** One page of purchase events (Relay connection), newest first. */
+export type PurchaseEventConnection = {
+  __typename?: 'PurchaseEventConnection';
+  /** The events of this page, newest first. */
+  edges: Array<PurchaseEventEdge>;
+  /** Where this page ends and whether older events follow. */
+  pageInfo: PageInfo;
+};
+
+/** One event of a page, with its cursor. */
+export type PurchaseEventEdge = {
+  __typename?: 'PurchaseEventEdge';
+  /** Opaque cursor of this event: pass it as `after` to continue with older events. */
+  cursor: Scalars['String']['output'];
+  /** The event. */
+  node: PurchaseEvent;
+};
+
+/** What happened, from the webhook's `field` and, for orders, its `notification_type`. */
+export type PurchaseEventType =
+  /** A purchase was charged back by the payer's bank (`order_status`, `CHARGEBACKED`). */
+  | 'CHARGEBACKED'
+  /** An add-on was bought (`order_status`, `PURCHASED`). */
+  | 'PURCHASED'
+  /** A purchase was refunded (`order_status`, `REFUNDED`). */
+  | 'REFUNDED'
+  /** A subscription was cancelled: it stays active until its period ends (`subscription_canceled`). */
+  | 'SUBSCRIPTION_CANCELED'
+  /** A subscription ended (`subscription_expired`). */
+  | 'SUBSCRIPTION_EXPIRED'
+  /** A subscription renewed and was paid (`subscription_renewal_success`). */
+  | 'SUBSCRIPTION_RENEWED'
+  /** A subscription started (`subscription_started`). */
+  | 'SUBSCRIPTION_STARTED'
+  /** A cancelled subscription was resumed before it expired (`subscription_uncanceled`). */
+  | 'SUBSCRIPTION_UNCANCELED'
+  /** A webhook field or notification type this subgraph does not know yet; recorded as received, with its raw value kept. */
+  | 'UNKNOWN';
+
+/**
  * Read access to player state. All reads use the app's credentials unless a field says it needs the
  * player's own token (header `x-horizon-user-token`). Every operation is estimated before it runs from
  * the costs the fields below state: one estimated at more than 250 upstream calls (the default of
@@ -803,6 +871,15 @@ export type Query = {
    * cache costs one paged `GET /application/available_purchases` read. Null if that read fails.
    */
   products?: Maybe<Array<Product>>;
+  /**
+   * Purchase and subscription events that Meta's webhooks delivered to `/webhooks/horizon` (new orders,
+   * refunds, chargebacks, subscription changes), newest first, as a Relay connection. Read from the
+   * event history, never from upstream: costs no upstream call. Webhooks can be late, duplicated by Meta
+   * or lost after its retries, so this is a history, not the truth about ownership: ask
+   * `User.entitlements` or `User.subscriptions` for that. Null if the history cannot be read (Redis
+   * unreachable).
+   */
+  purchaseEvents?: Maybe<PurchaseEventConnection>;
   /**
    * A player by Horizon app-scoped user id. Costs no upstream call: the id is only checked for form (a
    * decimal string), and the player's fields each fetch what they need. An id unknown to Horizon is
@@ -850,6 +927,22 @@ export type QueryLeaderboardArgs = {
  * `MAX_UPSTREAM_COST`) is refused with QUERY_TOO_EXPENSIVE and makes none, and no operation makes more
  * than that many while it runs (fields past the limit fail with QUERY_TOO_EXPENSIVE).
  */
+export type QueryPurchaseEventsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  since?: InputMaybe<Scalars['DateTime']['input']>;
+  types?: InputMaybe<Array<PurchaseEventType>>;
+  userId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
+/**
+ * Read access to player state. All reads use the app's credentials unless a field says it needs the
+ * player's own token (header `x-horizon-user-token`). Every operation is estimated before it runs from
+ * the costs the fields below state: one estimated at more than 250 upstream calls (the default of
+ * `MAX_UPSTREAM_COST`) is refused with QUERY_TOO_EXPENSIVE and makes none, and no operation makes more
+ * than that many while it runs (fields past the limit fail with QUERY_TOO_EXPENSIVE).
+ */
 export type QueryUserArgs = {
   id: Scalars['ID']['input'];
 };
@@ -872,6 +965,33 @@ export type SortOrder =
   | 'HIGHER_IS_BETTER'
   /** Lowest score is rank 1 (times). */
   | 'LOWER_IS_BETTER';
+
+/**
+ * Live updates, over the `graphql-ws` protocol on a WebSocket to `/graphql` (not over HTTP POST/GET,
+ * which answer OPERATION_NOT_SUPPORTED). A gateway that speaks graphql-ws to subgraphs (Hive Gateway,
+ * Apollo Router) forwards them.
+ */
+export type Subscription = {
+  __typename?: 'Subscription';
+  /**
+   * Each purchase or subscription event as this subgraph records it from Meta's webhooks, whichever
+   * replica received the delivery, from the moment of subscribing (no replay: read `Query.purchaseEvents`
+   * for the past). Costs no upstream call by itself; fields selected below an event (e.g. `user`'s) cost
+   * what they state, for each event.
+   */
+  purchaseEvents: PurchaseEvent;
+};
+
+
+/**
+ * Live updates, over the `graphql-ws` protocol on a WebSocket to `/graphql` (not over HTTP POST/GET,
+ * which answer OPERATION_NOT_SUPPORTED). A gateway that speaks graphql-ws to subgraphs (Hive Gateway,
+ * Apollo Router) forwards them.
+ */
+export type SubscriptionPurchaseEventsArgs = {
+  types?: InputMaybe<Array<PurchaseEventType>>;
+  userId?: InputMaybe<Scalars['ID']['input']>;
+};
 
 /** Why a subscription is cancelled (upstream `cancel_reason` 0 to 5). */
 export type SubscriptionCancelReason =
@@ -958,6 +1078,12 @@ export type User = {
    */
   orgScopedId?: Maybe<Scalars['ID']['output']>;
   /**
+   * The player's purchase and subscription events from Meta's webhooks, newest first, as a Relay
+   * connection (see `Query.purchaseEvents`). Read from the event history: costs no upstream call. Null if
+   * the history cannot be read.
+   */
+  purchaseEvents?: Maybe<PurchaseEventConnection>;
+  /**
    * The player's subscriptions to this app's subscription add-ons, active or not. One
    * `GET /application/subscriptions` read per distinct player. Null if the read fails.
    */
@@ -989,6 +1115,16 @@ export type UserHasEntitlementArgs = {
  */
 export type UserLeaderboardEntryArgs = {
   leaderboard: Scalars['String']['input'];
+};
+
+
+/**
+ * A Horizon player of this app, identified by the app-scoped user id. Other subgraphs extend it by this
+ * key; resolving a `User` reference costs no upstream call, only the fields below that say so do.
+ */
+export type UserPurchaseEventsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 export type WithIndex<TObject> = TObject & Record<string, any>;
@@ -1127,8 +1263,13 @@ export type ResolversTypes = ResolversObject<{
   Price: ResolverTypeWrapper<Price>;
   Product: ResolverTypeWrapper<CatalogItemModel>;
   ProductType: ProductType;
+  PurchaseEvent: ResolverTypeWrapper<PurchaseEventModel>;
+  PurchaseEventConnection: ResolverTypeWrapper<Omit<PurchaseEventConnection, 'edges'> & { edges: Array<ResolversTypes['PurchaseEventEdge']> }>;
+  PurchaseEventEdge: ResolverTypeWrapper<Omit<PurchaseEventEdge, 'node'> & { node: ResolversTypes['PurchaseEvent'] }>;
+  PurchaseEventType: PurchaseEventType;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   SortOrder: SortOrder;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   SubscriptionCancelReason: SubscriptionCancelReason;
   SubscriptionPriceTerm: ResolverTypeWrapper<SubscriptionPriceTerm>;
   TrialType: TrialType;
@@ -1161,7 +1302,11 @@ export type ResolversParentTypes = ResolversObject<{
   PlatformSubscription: SubscriptionModel;
   Price: Price;
   Product: CatalogItemModel;
+  PurchaseEvent: PurchaseEventModel;
+  PurchaseEventConnection: Omit<PurchaseEventConnection, 'edges'> & { edges: Array<ResolversParentTypes['PurchaseEventEdge']> };
+  PurchaseEventEdge: Omit<PurchaseEventEdge, 'node'> & { node: ResolversParentTypes['PurchaseEvent'] };
   Query: Record<PropertyKey, never>;
+  Subscription: Record<PropertyKey, never>;
   SubscriptionPriceTerm: SubscriptionPriceTerm;
   User: UserParentModel;
 }>;
@@ -1313,13 +1458,41 @@ export type ProductResolvers<ContextType = GraphQLContext, ParentType extends Re
   type?: Resolver<Maybe<ResolversTypes['ProductType']>, ParentType, ContextType>;
 }>;
 
+export type PurchaseEventResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PurchaseEvent'] = ResolversParentTypes['PurchaseEvent']> = ResolversObject<{
+  developerPayload?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  occurredAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  receivedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  reportingId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  sku?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  subscriptionId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  test?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['PurchaseEventType'], ParentType, ContextType>;
+  user?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+}>;
+
+export type PurchaseEventConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PurchaseEventConnection'] = ResolversParentTypes['PurchaseEventConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['PurchaseEventEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+}>;
+
+export type PurchaseEventEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PurchaseEventEdge'] = ResolversParentTypes['PurchaseEventEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['PurchaseEvent'], ParentType, ContextType>;
+}>;
+
 export type QueryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   achievementDefinitions?: Resolver<Maybe<Array<ResolversTypes['AchievementDefinition']>>, ParentType, ContextType, Partial<QueryAchievementDefinitionsArgs>>;
   leaderboard?: Resolver<Maybe<ResolversTypes['Leaderboard']>, ParentType, ContextType, RequireFields<QueryLeaderboardArgs, 'apiName'>>;
   leaderboards?: Resolver<Maybe<Array<ResolversTypes['Leaderboard']>>, ParentType, ContextType>;
   products?: Resolver<Maybe<Array<ResolversTypes['Product']>>, ParentType, ContextType>;
+  purchaseEvents?: Resolver<Maybe<ResolversTypes['PurchaseEventConnection']>, ParentType, ContextType, Partial<QueryPurchaseEventsArgs>>;
   user?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType, RequireFields<QueryUserArgs, 'id'>>;
   users?: Resolver<Array<Maybe<ResolversTypes['User']>>, ParentType, ContextType, RequireFields<QueryUsersArgs, 'ids'>>;
+}>;
+
+export type SubscriptionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = ResolversObject<{
+  purchaseEvents?: SubscriptionResolver<ResolversTypes['PurchaseEvent'], "purchaseEvents", ParentType, ContextType, Partial<SubscriptionPurchaseEventsArgs>>;
 }>;
 
 export type SubscriptionPriceTermResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['SubscriptionPriceTerm'] = ResolversParentTypes['SubscriptionPriceTerm']> = ResolversObject<{
@@ -1338,6 +1511,7 @@ export type UserResolvers<ContextType = GraphQLContext, ParentType extends Resol
   leaderboardEntries?: Resolver<Maybe<Array<ResolversTypes['LeaderboardEntry']>>, ParentType, ContextType>;
   leaderboardEntry?: Resolver<Maybe<ResolversTypes['LeaderboardEntry']>, ParentType, ContextType, RequireFields<UserLeaderboardEntryArgs, 'leaderboard'>>;
   orgScopedId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  purchaseEvents?: Resolver<Maybe<ResolversTypes['PurchaseEventConnection']>, ParentType, ContextType, Partial<UserPurchaseEventsArgs>>;
   subscriptions?: Resolver<Maybe<Array<ResolversTypes['PlatformSubscription']>>, ParentType, ContextType>;
 }>;
 
@@ -1359,7 +1533,11 @@ export type Resolvers<ContextType = GraphQLContext> = ResolversObject<{
   PlatformSubscription?: PlatformSubscriptionResolvers<ContextType>;
   Price?: PriceResolvers<ContextType>;
   Product?: ProductResolvers<ContextType>;
+  PurchaseEvent?: PurchaseEventResolvers<ContextType>;
+  PurchaseEventConnection?: PurchaseEventConnectionResolvers<ContextType>;
+  PurchaseEventEdge?: PurchaseEventEdgeResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
   SubscriptionPriceTerm?: SubscriptionPriceTermResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
 }>;

@@ -29,6 +29,10 @@ describe('documented limits', () => {
     expect(argument('Leaderboard', 'entries', 'first')).toContain(
       `from 1 to ${LIST_LIMITS.pageSize}. Omitted or null: ${DEFAULT_PAGE_SIZE}.`,
     );
+    for (const type of ['Query', 'User'])
+      expect(argument(type, 'purchaseEvents', 'first')).toContain(
+        `from 1 to ${LIST_LIMITS.eventPageSize}. Omitted or null: ${DEFAULT_PAGE_SIZE}.`,
+      );
   });
 
   it('states the default upstream-call limit', () => {

@@ -6,7 +6,9 @@ import { estimateUpstreamCalls } from '../../src/graphql/limits/upstream-cost.ts
 import { resolvers } from '../../src/graphql/resolvers/index.ts';
 import { buildSchema } from '../../src/graphql/schema.ts';
 import type { ReadFields } from '../../src/shared/read-fields.ts';
+import { InMemoryPurchaseEventLog } from '../../src/events/memory-purchase-event-log.ts';
 import { demoFixture, subgraph, type SubgraphHandle } from '../helpers/harness.ts';
+import { purchaseEvent } from '../helpers/purchase-events.ts';
 
 // Property: for random operations over every field of the schema, the calls the subgraph really
 // makes upstream (counted by the emulator) never exceed the guard's estimate. The server runs
@@ -94,6 +96,11 @@ const FIELDS: Record<string, Record<string, FieldGen>> = {
     leaderboard: child('Leaderboard', () => board.map((b) => `leaderboard(apiName: ${q(b)})`)),
     leaderboards: child('Leaderboard', () => 'leaderboards'),
     products: child('Product', () => 'products'),
+    purchaseEvents: child('PurchaseEventConnection', () =>
+      fc
+        .tuple(fc.integer({ min: 1, max: 4 }), optional(userId.map((u) => `userId: ${q(u)}`)))
+        .map(([n, user]) => `purchaseEvents(first: ${n} ${user})`),
+    ),
     _entities: (depth) =>
       fc
         .tuple(
@@ -195,6 +202,9 @@ const FIELDS: Record<string, Record<string, FieldGen>> = {
       board.map((b) => `leaderboardEntry(leaderboard: ${q(b)})`),
     ),
     leaderboardEntries: child('LeaderboardEntry', () => 'leaderboardEntries'),
+    purchaseEvents: child('PurchaseEventConnection', () =>
+      fc.integer({ min: 1, max: 3 }).map((n) => `purchaseEvents(first: ${n})`),
+    ),
   },
   AchievementDefinition: scalars(
     'apiName',
@@ -277,6 +287,30 @@ const FIELDS: Record<string, Record<string, FieldGen>> = {
     entry: child('LeaderboardEntry', () => 'entry'),
   },
   MutationResult: scalars('success', 'dryRun', 'message'),
+  PurchaseEventConnection: {
+    edges: child('PurchaseEventEdge', () => 'edges'),
+    pageInfo: child('PageInfo', () => 'pageInfo'),
+  },
+  PurchaseEventEdge: {
+    cursor: scalar('cursor'),
+    node: child('PurchaseEvent', () => 'node'),
+  },
+  PurchaseEvent: {
+    ...scalars(
+      'id',
+      'type',
+      'occurredAt',
+      'receivedAt',
+      'sku',
+      'reportingId',
+      'developerPayload',
+      'subscriptionId',
+      'test',
+    ),
+    user: child('User', () => 'user'),
+  },
+  // Subscriptions run over WebSocket, not in this HTTP property; their estimate is per event.
+  Subscription: { purchaseEvents: child('PurchaseEvent', () => 'purchaseEvents') },
 };
 // `...scalars()` entries above that carry a selection are placeholders overwritten by the real generator.
 delete FIELDS.User!['entitlements { sku }'];
@@ -285,11 +319,20 @@ delete FIELDS.User!['subscriptions { sku }'];
 const DEPTH = 4;
 const headers = { 'x-horizon-user-token': fixture.users[0]!.access_token! };
 
+// Events of fixture players (and one without a player), so that fields below an event reach upstream.
+const purchaseEvents = new InMemoryPurchaseEventLog();
+
 let sg: SubgraphHandle;
 beforeAll(async () => {
+  await purchaseEvents.append(
+    [...fixture.users.slice(0, 4).map((u) => u.id!), null, '9000000000000001'].map((id) =>
+      purchaseEvent({ userId: id }),
+    ),
+  );
   sg = await subgraph({
     cacheTtlMs: 0,
     server: {
+      purchaseEvents,
       limits: { ...DEFAULT_LIMITS, maxUpstreamCost: 1_000_000, maxAliases: 10_000, maxDepth: 100 },
       securityDirectives: true,
     },

@@ -32,8 +32,8 @@ export function scopeRules(typeDefs: DocumentNode): Map<string, Rule> {
 
 /**
  * The subgraph's own enforcement of the rules (defense in depth: a router may enforce the same
- * annotations). Every annotated field is wrapped so the check runs before its resolver, so a
- * refused call never reaches Meta.
+ * annotations). Every annotated field is wrapped so the check runs before its resolver (and
+ * before its `subscribe`, for a subscription field), so a refused call never reaches Meta.
  */
 export function enforceScopes(schema: GraphQLSchema, rules: Map<string, Rule>): GraphQLSchema {
   for (const [coordinate, rule] of rules) {
@@ -46,6 +46,14 @@ export function enforceScopes(schema: GraphQLSchema, rules: Map<string, Rule>): 
       check(rule, ctx, coordinate);
       return resolve(source, args, ctx, info);
     };
+    // A subscription field is checked when subscribing too, so a refused caller never gets a stream.
+    const subscribe = field.subscribe;
+    if (subscribe) {
+      field.subscribe = (source, args, ctx: GraphQLContext, info) => {
+        check(rule, ctx, coordinate);
+        return subscribe(source, args, ctx, info);
+      };
+    }
   }
   return schema;
 }

@@ -11,7 +11,9 @@ export const LIST_LIMITS = {
   entryUserIds: 100,
   /** `Leaderboard.entries(first:)`: the page size. */
   pageSize: 100,
+  /** `first:` of `Query.purchaseEvents` and `User.purchaseEvents`: the page size. */
+  eventPageSize: 100,
 } as const;
 
-/** `Leaderboard.entries(first:)` when omitted. */
+/** `first:` of `Leaderboard.entries` and of the `purchaseEvents` connections when omitted. */
 export const DEFAULT_PAGE_SIZE = 20;

@@ -43,7 +43,8 @@ export interface EstimateInput {
  * (plus the calls that narrowing a refused batch may take), shared lists once per operation,
  * pages and writes once per parent. Lists multiply what is below them (`fanOut`). Variables are
  * coerced with their defaults, exactly as execution will see them. Mutations run one after the
- * other and may empty caches, so each root mutation field is counted on its own.
+ * other and may empty caches, so each root mutation field is counted on its own. For a
+ * subscription, the estimate is the cost of executing one event (each event runs on its own budget).
  */
 export function estimateUpstreamCalls(input: EstimateInput): number {
   const { schema, operation } = input;
@@ -51,8 +52,8 @@ export function estimateUpstreamCalls(input: EstimateInput): number {
   // Variables that do not coerce fail the operation before any resolver runs.
   if (coerced.errors) return 0;
   const estimate = new Estimate(input, coerced.coerced);
-  const root = operation.operation === 'mutation' ? 'Mutation' : 'Query';
-  if (root === 'Query')
+  const root = ROOTS[operation.operation];
+  if (root !== 'Mutation')
     return estimate.selection(operation.selectionSet, root, 1, undefined) + estimate.probes();
   let total = 0;
   for (const field of operation.selectionSet.selections) {
@@ -62,6 +63,9 @@ export function estimateUpstreamCalls(input: EstimateInput): number {
   }
   return total;
 }
+
+/** The root type of each kind of operation. A subscription's estimate is what each of its events costs. */
+const ROOTS = { query: 'Query', mutation: 'Mutation', subscription: 'Subscription' } as const;
 
 /** One walk of an operation; shared lists are counted once per walk. */
 class Estimate {

@@ -3,6 +3,7 @@ import { DateTime, Int64 } from '../scalars.ts';
 import { achievementResolvers } from './achievements.ts';
 import { entitlementResolvers } from './entitlements.ts';
 import { leaderboardResolvers } from './leaderboards.ts';
+import { purchaseEventResolvers } from './purchase-events.ts';
 import { subscriptionResolvers } from './subscriptions.ts';
 import { userResolvers } from './users.ts';
 
@@ -14,6 +15,7 @@ export const resolvers: Resolvers = merge([
   entitlementResolvers,
   subscriptionResolvers,
   leaderboardResolvers,
+  purchaseEventResolvers,
 ]);
 
 function merge(parts: Resolvers[]): Resolvers {
