@@ -21,7 +21,7 @@ export type HttpErrorCode =
 /** One answer of the HTTP layer: status, code, a fixed message, and the few words logged. */
 export interface HttpRefusal {
   status: number;
-  code: HttpErrorCode | 'UNAUTHENTICATED';
+  code: HttpErrorCode | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'WEBHOOK_SIGNATURE_INVALID';
   message: string;
   /** Why, for the log line's `rejection`. */
   rejection: string;

@@ -21,6 +21,7 @@ import { InMemoryIdempotencyStore, type IdempotencyStore } from './graphql/mutat
 import { createSharedLists } from './graphql/data/index.ts';
 import { InMemoryPurchaseEventLog } from './events/memory-purchase-event-log.ts';
 import type { PurchaseEventLog } from './events/purchase-event-log.ts';
+import { horizonWebhookRouter, WEBHOOK_PATH, type HorizonWebhookOptions } from './webhooks/horizon-webhook.ts';
 import type { ListInvalidation } from './graphql/loaders/shared-list.ts';
 import { upstreamFailure } from './graphql/errors.ts';
 import { buildSchema } from './graphql/schema.ts';
@@ -66,6 +67,8 @@ export interface ServerOptions {
   listInvalidation?: ListInvalidation;
   /** Purchase events (webhooks in, GraphQL and exports out); closed by `close()`. Default: a new in-memory log. */
   purchaseEvents?: PurchaseEventLog;
+  /** Meta's purchase webhook on `/webhooks/horizon`; undefined: it answers 404 saying how to turn it on. */
+  webhook?: HorizonWebhookOptions;
   /** Run by `close()` once the server has stopped (e.g. closing the Redis connections). */
   onClosed?: () => Promise<void>;
   /** Serve `@requiresScopes`/`@authenticated` in the SDL (false for `@apollo/gateway`). Default true. */
@@ -182,6 +185,18 @@ export async function startServer(
     const { contentType, body } = await metrics.render();
     res.type(contentType).send(body);
   });
+  if (options.webhook?.allowUnsigned)
+    logger.warn(
+      'HORIZON_WEBHOOK_ALLOW_UNSIGNED=true: /webhooks/horizon records deliveries without checking their signature; anyone who reaches it can forge purchase events',
+    );
+  app.use(
+    WEBHOOK_PATH,
+    horizonWebhookRouter(options.webhook, {
+      logger,
+      record: recordRefusal,
+      hooks: options.webhook && metrics.webhookHooks(),
+    }),
+  );
   app.use(notFound(recordRefusal));
   app.use(errorHandler(recordRefusal, logger));
 

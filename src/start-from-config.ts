@@ -1,6 +1,7 @@
 import type { Config } from './config.ts';
 import { jwtCallerResolver, uncheckedCaller } from './graphql/auth/jwt-verifier.ts';
 import { HorizonClient, SlidingWindowBudget, type UpstreamAdmission } from './horizon/index.ts';
+import { MemoryDeliveryRecorder } from './events/delivery-recorder.ts';
 import { InMemoryPurchaseEventLog } from './events/memory-purchase-event-log.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createObservability, startTracing, type Observability } from './observability/index.ts';
@@ -39,6 +40,8 @@ export async function startFromConfig(
       config.routerSecret,
       config.auth.mode === 'jwt' ? config.auth.options.jwtSecret : undefined,
       redisPassword(config.redis?.url),
+      config.purchaseEvents.webhook?.secret,
+      config.purchaseEvents.webhook?.verifyToken,
     ],
   });
   // Before anything serves, so the first request is traced (when OTEL_* asks for traces).
@@ -78,8 +81,7 @@ export async function startFromConfig(
       shutdownDelayMs: config.shutdownDelayMs,
       idempotency: shared?.idempotency,
       listInvalidation: shared?.invalidation,
-      purchaseEvents:
-        shared?.purchaseEvents ?? new InMemoryPurchaseEventLog({ max: config.purchaseEvents.memoryMax }),
+      ...purchaseEvents(config, upstream.appSecret, shared),
       onClosed: shared?.close,
       ...overrides,
     },
@@ -131,6 +133,26 @@ function budget(
   return shared
     ? shared.budget(config.rateLimit, hooks)
     : new SlidingWindowBudget(config.rateLimit, { hooks });
+}
+
+/**
+ * The purchase-event log (the fleet's Redis stream when shared, else this process's last
+ * HORIZON_EVENTS_MEMORY_MAX events) and, with HORIZON_WEBHOOK_VERIFY_TOKEN, the webhook that fills
+ * it, signed with HORIZON_WEBHOOK_SECRET or else the app secret.
+ */
+function purchaseEvents(
+  config: Config,
+  appSecret: string,
+  shared: SharedState | undefined,
+): Pick<ServerOptions, 'purchaseEvents' | 'webhook'> {
+  const { memoryMax, dedupeTtlSeconds, webhook } = config.purchaseEvents;
+  const log = shared?.purchaseEvents ?? new InMemoryPurchaseEventLog({ max: memoryMax });
+  const recorder =
+    shared?.purchaseEvents ?? new MemoryDeliveryRecorder(log, { ttlSeconds: dedupeTtlSeconds });
+  return {
+    purchaseEvents: log,
+    webhook: webhook && { ...webhook, secret: webhook.secret ?? appSecret, recorder },
+  };
 }
 
 function redisPassword(url: string | undefined): string | undefined {

@@ -24,7 +24,10 @@ export interface NewPurchaseEvent {
   type: PurchaseEventType;
   /** The webhook change's `field` (`order_status`, `subscription_started`, ...), as received. */
   field: string;
-  /** From the change's `event_time` (Unix seconds, a string upstream), ISO 8601; null when absent or unreadable. */
+  /**
+   * From the change's `event_time` (Unix seconds, a string upstream), ISO 8601; without one
+   * (subscription fields have none), the entry's `time` (when Meta sent it); null when neither is readable.
+   */
   occurredAt: string | null;
   /** When this replica received the delivery, ISO 8601. */
   receivedAt: string;
@@ -36,7 +39,10 @@ export interface NewPurchaseEvent {
   subscriptionId: string | null;
   /** A dashboard test delivery. */
   test: boolean;
-  /** The change's `value` exactly as received (its JSON text), for replay and audit. */
+  /**
+   * The change's `value` as received (its JSON text, re-serialized compactly; an integer beyond
+   * 2^53 kept exact as a string), for replay and audit.
+   */
   raw: string;
 }
 

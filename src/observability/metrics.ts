@@ -186,6 +186,32 @@ export class Metrics {
     return { onInvalidationReceived: (list) => received.inc({ list }) };
   }
 
+  /**
+   * Meta's webhook on `/webhooks/horizon`: deliveries by outcome (`duplicate`: every event in it
+   * was already recorded) and their events by type and result. Call once per registry.
+   */
+  webhookHooks(): {
+    onDelivery(outcome: string): void;
+    onEvents(type: string, result: 'recorded' | 'duplicate', count: number): void;
+  } {
+    const deliveries = new Counter({
+      name: 'horizon_webhook_deliveries_total',
+      help: "Deliveries of Meta's webhook, by outcome: recorded, duplicate (all of it already recorded: a retry, or another replica got it), invalid_signature (401), malformed (400), unavailable (503: the log could not be written).",
+      labelNames: ['outcome'],
+      registers: [this.registry],
+    });
+    const events = new Counter({
+      name: 'horizon_webhook_events_total',
+      help: 'Events in accepted webhook deliveries, by type (PurchaseEventType) and result: recorded, or duplicate (dropped).',
+      labelNames: ['type', 'result'],
+      registers: [this.registry],
+    });
+    return {
+      onDelivery: (outcome) => deliveries.inc({ outcome }),
+      onEvents: (type, result, count) => events.inc({ type, result }, count),
+    };
+  }
+
   /** The bounded label value for an operation name. */
   operationName(name: string | null | undefined): string {
     return name ? this.#operationNames.value(name) : ANONYMOUS;
