@@ -79,6 +79,8 @@ async function produce(options: {
   /** Request bodies sent as they are, instead of `{ query }` for each of `queries`. */
   bodies?: (string | Buffer)[];
   headers?: Record<string, string>;
+  /** Where the bodies go. Default `/graphql`. */
+  path?: string;
 }): Promise<Outcome> {
   await upstream.reset();
   for (const fault of options.faults ?? []) await upstream.fault(fault);
@@ -102,7 +104,7 @@ async function produce(options: {
     const bodies = options.bodies ?? (options.queries ?? []).map((query) => JSON.stringify({ query }));
     for (const body of bodies) {
       await upstream.checkpoint();
-      const res = await fetch(`${subgraph.server.url}/graphql`, {
+      const res = await fetch(`${subgraph.server.url}${options.path ?? '/graphql'}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...options.headers },
         body,
@@ -370,6 +372,18 @@ const PRODUCERS: { cause: RegExp; produce: (() => Promise<Outcome>)[] }[] = [
   {
     cause: /^a `subscription` over HTTP/,
     produce: [() => produce({ queries: ['subscription { purchases { id } }'] })],
+  },
+  {
+    cause: /^webhook delivery without a valid `X-Hub-Signature-256`/,
+    produce: [
+      () =>
+        produce({
+          env: { HORIZON_WEBHOOK_VERIFY_TOKEN: 'error-table-verify-token' },
+          path: '/webhooks/horizon',
+          bodies: ['{"object":"application","entry":[]}'],
+          headers: { 'x-hub-signature-256': `sha256=${'0'.repeat(64)}` },
+        }),
+    ],
   },
 ];
 
