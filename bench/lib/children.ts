@@ -59,7 +59,11 @@ export class Child {
     });
   }
 
-  /** `node --import tsx <script> ...args`, pinned to `cpus` when given; resolves once it is ready. */
+  /**
+   * `node --import tsx <script> ...args`; resolves once it is ready. With `cpus`, every thread of
+   * it is pinned there once it is ready: starting up (compiling, loading modules) on every CPU
+   * keeps a dozen starts from queueing on the measured core, and no load runs before `ready`.
+   */
   static async start(
     name: string,
     script: string,
@@ -74,10 +78,7 @@ export class Child {
     },
   ): Promise<Child> {
     const nodeArgs = [...(options.nodeFlags ?? []), '--import', 'tsx', script, ...(options.args ?? [])];
-    const [command, args] = options.cpus
-      ? ['taskset', ['-c', options.cpus, process.execPath, ...nodeArgs]]
-      : [process.execPath, nodeArgs];
-    const child = spawn(command, args, {
+    const child = spawn(process.execPath, nodeArgs, {
       // The project root, where `tsx` resolves.
       cwd: options.cwd ?? fileURLToPath(new URL('../..', import.meta.url)),
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
@@ -92,7 +93,7 @@ export class Child {
       if (stderr.length > 50) stderr.shift();
     });
     const ready = await new Promise<ReadyMessage>((resolve, reject) => {
-      const timer = setTimeout(() => fail(new Error('not ready in time')), options.timeoutMs ?? 60_000);
+      const timer = setTimeout(() => fail(new Error('not ready in time')), options.timeoutMs ?? 180_000);
       const fail = (error: Error) => {
         clearTimeout(timer);
         child.kill('SIGKILL');
@@ -107,6 +108,16 @@ export class Child {
         resolve(message);
       });
     });
+    if (options.cpus) {
+      // -a: every thread (V8's platform workers, libuv's pool); threads made later inherit it.
+      const pinned = spawnSync('taskset', ['-a', '-p', '-c', options.cpus, String(child.pid)], {
+        encoding: 'utf8',
+      });
+      if (pinned.status !== 0) {
+        child.kill('SIGKILL');
+        throw new Error(`${name}: taskset failed: ${pinned.stderr.trim()}`);
+      }
+    }
     return new Child(name, child, ready, stderr);
   }
 

@@ -5,6 +5,9 @@ import { request } from 'undici';
 export interface RequestCounts {
   total: number;
   byRoute: Record<string, number>;
+  /** The replay upstream only: calls answered from its recording, and calls it forwarded. */
+  replayed?: number;
+  forwarded?: number;
 }
 
 export class EmulatorControl {

@@ -130,6 +130,7 @@ export async function runScenario(
   // Probes first, each on a quiet upstream, so that no call of another variant is counted.
   const probes: ScenarioResult['probes'] = {};
   let quiet = await quiesce(emulator.control, spec.latencyMs);
+  const start = quiet;
   for (const variant of variants) {
     const after = await probe(variant, spec, emulator.control, quiet);
     probes[variant.name] = after.probe;
@@ -156,6 +157,7 @@ export async function runScenario(
       );
     }
   }
+  const end = await emulator.control.counts();
   const rss = new Map<VariantName, number>();
   for (const variant of variants) rss.set(variant.name, (await variant.stats()).rssBytes);
   await hooks.afterRounds?.();
@@ -163,7 +165,7 @@ export async function runScenario(
   return {
     ...spec,
     apiMinimumCalls: spec.apiMinimumCalls ?? apiMinimumCalls(spec.n),
-    upstream: emulator.name,
+    upstream: describeUpstream(emulator.name, start, end),
     probes,
     runs,
     summary,
@@ -227,6 +229,14 @@ async function measure(
     upstreamCallsPerRequestUnderLoad: (calls1.total - calls0.total) / handled,
     upstreamCpuMsPerRequest: (upstream1.cpuMicros - upstream0.cpuMicros) / 1000 / handled,
   };
+}
+
+/** `replay, 98 % replayed` (the share of calls answered from the recording during the scenario). */
+function describeUpstream(name: string, start: RequestCounts, end: RequestCounts): string {
+  if (end.replayed === undefined || end.forwarded === undefined) return name;
+  const replayed = end.replayed - (start.replayed ?? 0);
+  const forwarded = end.forwarded - (start.forwarded ?? 0);
+  return `${name}, ${((100 * replayed) / Math.max(1, replayed + forwarded)).toFixed(0)} % replayed`;
 }
 
 /**
