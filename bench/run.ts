@@ -28,6 +28,7 @@ import {
   tailcallWorkload,
 } from './lib/peers.ts';
 import { startBenchRedis } from './lib/redis.ts';
+import { webhookBurst, type WebhookBurstResult } from './lib/webhook-burst.ts';
 import { checkTargets, renderMarkdown, type BenchResults, type IdempotentWriteInfo } from './lib/report.ts';
 import { floorVariant, httpVariant, type Variant } from './lib/variants.ts';
 import { loadConfig } from '../src/config.ts';
@@ -35,7 +36,7 @@ import { loadConfig } from '../src/config.ts';
 const { values } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
-    scenarios: { type: 'string', default: 'S1,S2,S3,S4,S5' },
+    scenarios: { type: 'string', default: 'S1,S2,S3,S4,S5,S6' },
     profile: { type: 'boolean', default: false },
     /** Also measure the peers found installed (Tailcall); installs nothing. */
     peers: { type: 'boolean', default: false },
@@ -70,6 +71,7 @@ const PLAN = quick
       s3: { repeats: 1, durationMs: 500, warmupMs: 0 },
       s5: { repeats: 1, durationMs: 800, warmupMs: 200 },
       parkMs: 1500,
+      s6: { deliveries: 200, concurrency: 50 },
     }
   : {
       s1: { repeats: 5, durationMs: 3000, warmupMs: 1000 },
@@ -77,6 +79,7 @@ const PLAN = quick
       s3: { repeats: 3, durationMs: 1500, warmupMs: 400 },
       s5: { repeats: 5, durationMs: 2500, warmupMs: 1000 },
       parkMs: 3000,
+      s6: { deliveries: 2000, concurrency: 50 },
     };
 const SWEEP = [1, 10, 50, 100];
 const PARKED = [50, 200];
@@ -117,6 +120,9 @@ const routerHeaders = async (scope: string) => ({
     .sign(new TextEncoder().encode(JWT_SECRET))}`,
 });
 const SUBGRAPH_HEADERS = await routerHeaders('players:read');
+/** S6 reads the event log back: a caller with the purchases scope. */
+const EVENTS_HEADERS = await routerHeaders('horizon:purchases:read');
+const WEBHOOK_SECRET = 'bench-webhook-secret-0123456789';
 /** S5's caller: may write achievements. */
 const WRITE_HEADERS = await routerHeaders(WRITE_SCOPE);
 
@@ -148,7 +154,9 @@ log(`bench (${quick ? 'quick' : 'full'}): ${pinning.description}`);
 const latencies: number[] = [];
 if (wanted.has('S1') || wanted.has('S3') || wanted.has('S4')) latencies.push(20);
 if (wanted.has('S2')) latencies.push(0);
-const emulatorLatencies = [...new Set([...latencies, ...(wanted.has('S5') ? [S5_LATENCY_MS] : [])])];
+const emulatorLatencies = [
+  ...new Set([...latencies, ...(wanted.has('S5') || wanted.has('S6') ? [S5_LATENCY_MS] : [])]),
+];
 const emulatorChild = await Child.start('emulator', script('emulator-process.ts'), {
   args: ['--latencies', emulatorLatencies.join(',')],
   cpus: pinning.others,
@@ -254,12 +262,20 @@ async function idempotentWriteVariants(): Promise<{
   return { variants, redis };
 }
 
-const [sets, memorySubgraph, s5] = await Promise.all([
+const [sets, memorySubgraph, s5, webhookSubgraph] = await Promise.all([
   Promise.all(latencies.map(async (ms) => [ms, await variantsFor(ms)] as const)).then(
     (pairs) => new Map(pairs),
   ),
   wanted.has('S4') ? startSubgraph(upstreamUrl(readsUpstream, 20), S4_ENV) : undefined,
   wanted.has('S5') ? idempotentWriteVariants() : undefined,
+  // S6: the webhook intake on, the in-memory event log at its default bound; no upstream call.
+  wanted.has('S6')
+    ? startSubgraph(upstreamUrl('emulator', S5_LATENCY_MS), {
+        HORIZON_WEBHOOK_VERIFY_TOKEN: 'bench-verify-token',
+        HORIZON_WEBHOOK_SECRET: WEBHOOK_SECRET,
+        REDIS_URL: undefined,
+      })
+    : undefined,
 ]);
 const anySubgraph =
   [...sets.values()].flat().find((v) => v.name === 'subgraph')?.child ??
@@ -304,6 +320,7 @@ if (wanted.has('S3'))
 const scenarios: ScenarioResult[] = [];
 const memory: MemoryResult[] = [];
 let idempotentWrite: IdempotentWriteInfo | undefined;
+let webhook: WebhookBurstResult | undefined;
 try {
   for (const spec of specs) {
     log(`${spec.id}: ${spec.title}`);
@@ -395,8 +412,20 @@ try {
         `  S5 Redis/in-memory: p50 ${r.p50.median.toFixed(2)}, CPU/req ${r.cpuMsPerRequest.median.toFixed(2)}; redis-server ${redisCpuMsPerRequest?.toFixed(3)} ms/req`,
       );
   }
+  if (webhookSubgraph) {
+    log(`S6: ${PLAN.s6.deliveries} signed webhook deliveries, ${PLAN.s6.concurrency} in flight`);
+    webhook = await webhookBurst(webhookSubgraph, {
+      ...PLAN.s6,
+      secret: WEBHOOK_SECRET,
+      readHeaders: EVENTS_HEADERS,
+    });
+    log(
+      `  S6: ${webhook.ok}/${webhook.deliveries} answered 200, p50 ${webhook.p50.toFixed(1)} ms, p99 ${webhook.p99.toFixed(1)} ms, ${webhook.deliveriesPerSecond.toFixed(0)}/s, ${webhook.cpuMsPerDelivery.toFixed(2)} ms CPU each; ${webhook.storedAfter - webhook.storedBefore} stored (missing ${webhook.missing})`,
+    );
+  }
 } finally {
   await Promise.all([
+    webhookSubgraph?.stop(),
     ...[...sets.values()].flat().map((v) => v.server.stop()),
     memorySubgraph?.stop(),
     ...(s5?.variants.map((v) => v.server.stop()) ?? []),
@@ -425,9 +454,10 @@ const results: BenchResults = {
   scenarios,
   memory,
   ...(idempotentWrite ? { idempotentWrite } : {}),
+  ...(webhook ? { webhook } : {}),
   references: `floor, passthrough and bare Apollo: undici pool of ${POOL_CONNECTIONS} connections (the subgraph's HORIZON_MAX_CONNECTIONS), every call of a request at once; naive: global \`fetch\`; all in processes of their own, pinned with the subgraph, Node flags \`${REFERENCE_FLAGS.join(' ')}\` as the subgraph's; read scenarios against the ${readsUpstream === 'replay' ? "replay upstream (the emulator's answers recorded on first use and replayed byte for byte, same latency, own counters; S4 forwards to the emulator while its fault holds the calls)" : 'emulator'}, S5 against the emulator`,
   ...(peers ? { peers } : {}),
-  targets: checkTargets(scenarios, memory),
+  targets: checkTargets(scenarios, memory, 'subgraph', webhook),
   ...(values.candidate ? { candidateTargets: checkTargets(scenarios, memory, 'candidate') } : {}),
 };
 const markdown = renderMarkdown(results);

@@ -1,5 +1,6 @@
 /** The Markdown report: results per scenario and variant, paired ratios, targets, memory. */
 import type { MemoryResult } from './memory.ts';
+import type { WebhookBurstResult } from './webhook-burst.ts';
 import { RATIOS, type ScenarioResult } from './measure.ts';
 import type { Spread } from './stats.ts';
 import { VARIANTS } from './variants.ts';
@@ -18,6 +19,8 @@ export interface BenchResults {
   memory: MemoryResult[];
   /** S5's Redis side, when S5 ran (its measures are in `scenarios`, id `S5`). */
   idempotentWrite?: IdempotentWriteInfo;
+  /** S6, the webhook burst. */
+  webhook?: WebhookBurstResult;
   targets: TargetCheck[];
   /** The same checks for the `--candidate`, when there is one. */
   candidateTargets?: TargetCheck[];
@@ -57,6 +60,7 @@ export function checkTargets(
   scenarios: readonly ScenarioResult[],
   memory: readonly MemoryResult[],
   variant: 'subgraph' | 'candidate' = 'subgraph',
+  webhook?: WebhookBurstResult,
 ): TargetCheck[] {
   const checks: TargetCheck[] = [];
   const byId = (id: string) => scenarios.find((s) => s.id === id);
@@ -130,6 +134,15 @@ export function checkTargets(
     measured: r1 ? `${sp(r1.rps, 2)} × passthrough` : '—',
     met: r1 ? r1.rps.median >= 0.9 : undefined,
   });
+
+  if (variant === 'subgraph')
+    checks.push({
+      target: 'S6 webhook burst: every delivery answered 200, every event stored once (none lost)',
+      measured: webhook
+        ? `${webhook.ok}/${webhook.deliveries} × 200, ${webhook.storedAfter - webhook.storedBefore} stored, p99 ${fmt(webhook.p99, 1)} ms`
+        : '—',
+      met: webhook ? webhook.ok === webhook.deliveries && webhook.missing === 0 : undefined,
+    });
 
   const suspects = reads.flatMap((s) => s.suspects.map((x) => ({ s, x })));
   checks.push({
@@ -210,6 +223,19 @@ export function renderMarkdown(results: BenchResults): string {
 
   const s5 = results.scenarios.find((s) => s.id === 'S5');
   if (s5) out.push(...idempotentWriteRow(s5, results.idempotentWrite ?? {}), '');
+
+  const w = results.webhook;
+  if (w)
+    out.push(
+      '| S6 webhook burst | deliveries | in flight | answered 200 | other statuses | deliveries/s | p50 ms | p99 ms | subgraph CPU ms/delivery | stored (before → after) | lost |',
+      '|---|--:|--:|--:|---|--:|--:|--:|--:|--:|--:|',
+      `| signed \`PURCHASED\` deliveries to \`POST /webhooks/horizon\`, in-memory event log | ${w.deliveries} | ${w.concurrency} | ${w.ok} | ${
+        Object.entries(w.otherStatuses)
+          .map(([status, n]) => `${status}: ${n}`)
+          .join(', ') || '—'
+      } | ${fmt(w.deliveriesPerSecond, 0)} | ${fmt(w.p50, 1)} | ${fmt(w.p99, 1)} | ${fmt(w.cpuMsPerDelivery, 2)} | ${w.storedBefore} → ${w.storedAfter} | ${w.missing} |`,
+      '',
+    );
 
   if (results.memory.length) {
     out.push(
