@@ -2,7 +2,7 @@ import { LRUCache } from 'lru-cache';
 import type { FieldSelection, ReadFields } from '../shared/read-fields.ts';
 import type { RouteTemplate } from '../shared/routes.ts';
 import { buildFields } from './fields.ts';
-import type { HorizonApiError } from './horizon-api-error.ts';
+import { HorizonApiError } from './horizon-api-error.ts';
 
 /** How long a refused optional field is left out before it is asked for again. Default 1 h. */
 export const DEFAULT_FIELD_REFUSAL_TTL_MS = 3_600_000;
@@ -19,6 +19,8 @@ export class FieldRefusals {
   /** Routes whose every remaining guess was accepted by a successful call. */
   readonly #accepted: LRUCache<RouteTemplate, true>;
   readonly #probes = new Map<RouteTemplate, Promise<void>>();
+  /** Refusals a probe recorded, by the error that said so (for `refusedBy`). */
+  readonly #recorded = new WeakMap<HorizonApiError, string>();
   /** The `fields` parameter per route and set of refused guesses, built once. */
   readonly #built = new Map<string, string>();
 
@@ -70,6 +72,15 @@ export class FieldRefusals {
       const result = await call();
       this.#accepted.set(route, true);
       return result;
+    } catch (error) {
+      // Recorded before the waiting calls go on: otherwise the next of them, still seeing the
+      // guess unsettled, would ask for it again and be refused in turn.
+      const field = error instanceof HorizonApiError ? this.#newlyRefused(error, route, read) : undefined;
+      if (field !== undefined) {
+        this.refuse(route, field);
+        this.#recorded.set(error as HorizonApiError, field);
+      }
+      throw error;
     } finally {
       this.#probes.delete(route);
       finish();
@@ -78,9 +89,14 @@ export class FieldRefusals {
 
   /**
    * The optional field of `read` that `error` says upstream does not have (HTTP 400, code 100,
-   * "Tried accessing nonexisting field (x)"), if it is one still asked for on `route`.
+   * "Tried accessing nonexisting field (x)"), if it is one still asked for on `route`, or the one
+   * a probe already left out because of this very error.
    */
   refusedBy(error: HorizonApiError, route: RouteTemplate, read: ReadFields): string | undefined {
+    return this.#recorded.get(error) ?? this.#newlyRefused(error, route, read);
+  }
+
+  #newlyRefused(error: HorizonApiError, route: RouteTemplate, read: ReadFields): string | undefined {
     if (!error.isInvalidParameter) return undefined;
     const name = /nonexisting field \(([^)]+)\)/i.exec(error.message)?.[1];
     if (name === undefined || !Object.hasOwn(read.optional, name)) return undefined;

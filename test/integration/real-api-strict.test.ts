@@ -107,6 +107,26 @@ describe('strict mode: reads keep working without the guessed fields', () => {
     }
   });
 
+  it('lets no refusal through to concurrent first reads of a route: each guess still costs one refused call', async () => {
+    const cold = await subgraph({ upstream: sg.emulator, cacheTtlMs: 0 });
+    try {
+      // 30 players' profiles in one batch: their first GET /{user_id} calls start together.
+      const res = await cold.gql<{ users: { alias: string | null }[] }>(
+        `query($ids: [ID!]!) { users(ids: $ids) { alias } }`,
+        { ids: players },
+      );
+      expect(res.errors, res.raw).toBeUndefined();
+      expect(res.data!.users.map((u) => u.alias)).toEqual(
+        players.map((id) => fixture.users.find((u) => u.id === id)!.alias ?? null),
+      );
+      expect(await calls()).toEqual({
+        [ROUTES.userLookup]: players.length + Object.keys(READ_FIELDS.user.optional).length,
+      });
+    } finally {
+      await cold.close();
+    }
+  });
+
   it('does not let progress rows without their achievement vanish: the field fails with a reason', async () => {
     const res = await sg.gql<{ user: { id: string; achievements: unknown } }>(
       `{ user(id: "${NOVA}") { id achievements { apiName } } }`,
@@ -114,6 +134,33 @@ describe('strict mode: reads keep working without the guessed fields', () => {
     expect(res.data?.user).toEqual({ id: NOVA, achievements: null });
     expect(res.errors?.[0]?.extensions?.code).toBe('UPSTREAM_ERROR');
     expect(res.errors?.[0]?.message).toMatch(/came without the achievement they belong to/);
+  });
+});
+
+describe('strict mode: writes that need no names', () => {
+  it('resets a player’s progress though upstream does not name the rows (the dry run counts them)', async () => {
+    const archived = new Set(
+      fixture.achievement_definitions.filter((d) => d.is_archived).map((d) => d.api_name),
+    );
+    // Upstream hides the rows of archived achievements.
+    const rows = fixture.achievement_progress.filter(
+      (p) => p.user_id === NOVA && !archived.has(p.api_name),
+    ).length;
+    const dry = await sg.gql<{ resetAchievements: { success: boolean; dryRun: boolean; message: string } }>(
+      `mutation { resetAchievements(userId: "${NOVA}", dryRun: true) { success dryRun message } }`,
+    );
+    expect(dry.errors, dry.raw).toBeUndefined();
+    expect(dry.data?.resetAchievements.message).toContain(`remove the progress of ${rows} achievement(s)`);
+    const res = await sg.gql<{ resetAchievements: { success: boolean } }>(
+      `mutation { resetAchievements(userId: "${NOVA}") { success } }`,
+    );
+    expect(res.errors, res.raw).toBeUndefined();
+    expect(res.data?.resetAchievements.success).toBe(true);
+    const after = await sg.gql<{ user: { achievements: unknown[] } }>(
+      `{ user(id: "${NOVA}") { achievements { apiName } } }`,
+    );
+    expect(after.data?.user.achievements).toEqual([]);
+    await sg.emulator.reset();
   });
 });
 

@@ -1,12 +1,14 @@
 import type DataLoader from 'dataloader';
 import {
-  getUserAchievements,
+  getUserAchievementRows,
+  namedProgress,
   removeAllAchievements,
   upsertAchievementDefinition,
   writeAchievementProgress,
   type AchievementDefinition,
   type AchievementDefinitionInput,
   type AchievementProgress,
+  type AchievementProgressRow,
   type Int64String,
 } from '../../horizon/index.ts';
 import { mapFailure } from '../errors.ts';
@@ -22,7 +24,7 @@ export type ProgressChange = { forceUnlock: true } | { addCount: Int64String } |
 /** Achievements: players' progress, the app's definitions, and the writes to both. */
 export class AchievementsSource {
   readonly #scope: SourceScope;
-  #progress?: DataLoader<string, AchievementProgress[]>;
+  #progress?: DataLoader<string, AchievementProgressRow[]>;
   #definitions?: ListReader<AchievementDefinition>;
 
   constructor(scope: SourceScope) {
@@ -31,10 +33,15 @@ export class AchievementsSource {
 
   /** One `GET /{user_id}/achievements` per distinct player (shared by every field that needs it). */
   static readonly progressCost = perPlayer('achievements', READ_FIELDS.userAchievements);
-  /** The player's progress rows: only achievements the player has touched. */
-  progress(userId: string): Promise<AchievementProgress[]> {
+  /** The player's progress rows: only achievements the player has touched, each named. */
+  async progress(userId: string): Promise<AchievementProgress[]> {
+    return mapFailure(this.progressRows(userId).then(namedProgress));
+  }
+
+  /** The same rows (same call), named or not: for what needs only counts (a reset's summary). */
+  progressRows(userId: string): Promise<AchievementProgressRow[]> {
     this.#progress ??= perKeyLoader('achievementsByUser', this.#scope.loaders, (id) =>
-      getUserAchievements(this.#scope.transport, { userId: id }),
+      getUserAchievementRows(this.#scope.transport, { userId: id }),
     );
     return this.#progress.load(userId);
   }

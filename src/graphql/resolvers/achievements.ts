@@ -120,7 +120,8 @@ export const achievementResolvers: Resolvers = {
           ctx,
           { operation: 'resetAchievements', target: `user ${userId}`, reason, dryRun },
           async () => {
-            const rows = await ctx.data.achievements.progress(userId);
+            // Counts only: rows upstream did not name still count (see `namedProgress`).
+            const rows = await ctx.data.achievements.progressRows(userId);
             const unlocked = rows.filter((row) => row.isUnlocked).length;
             return `remove the progress of ${rows.length} achievement(s) of user ${userId}, ${unlocked} of them unlocked`;
           },

@@ -115,11 +115,17 @@ export async function upsertAchievementDefinition(
   return { id: read.string(body, 'id') ?? '' };
 }
 
-/** `GET /{user_id}/achievements`: one user's progress (touched achievements), every page. */
-export async function getUserAchievements(
+/** A progress row as upstream served it: without `apiName` when upstream did not name it. */
+export type AchievementProgressRow = Omit<AchievementProgress, 'apiName'> & { apiName?: string };
+
+/**
+ * `GET /{user_id}/achievements`: one user's progress rows (touched achievements), every page, named
+ * or not. For what needs no names (how many rows, how many unlocked); others use `getUserAchievements`.
+ */
+export async function getUserAchievementRows(
   client: HorizonTransport,
   options: { userId: string; apiNames?: readonly string[] },
-): Promise<AchievementProgress[]> {
+): Promise<AchievementProgressRow[]> {
   const rows = await allRows(client, {
     route: ROUTES.userAchievementsRead,
     method: 'GET',
@@ -130,28 +136,30 @@ export async function getUserAchievements(
     fields: READ_FIELDS.userAchievements,
     retry: 'safe',
   });
-  const progress = rows.flatMap((row) => {
+  return rows.map((row) => {
     const definition = toDefinition(
       read.object(row, 'definition') ?? {},
       client,
       'achievement_progress.definition',
     );
-    const apiName = definition?.apiName ?? read.string(row, 'api_name');
-    if (!apiName) return [];
-    return [
-      {
-        id: read.string(row, 'id') ?? '',
-        apiName,
-        isUnlocked: read.boolean(row, 'is_unlocked') ?? false,
-        unlockTime: read.number(row, 'unlock_time'),
-        countProgress: read.int64(row, 'count_progress'),
-        bitfieldProgress: read.string(row, 'bitfield_progress'),
-        definition,
-      },
-    ];
+    return {
+      id: read.string(row, 'id') ?? '',
+      apiName: (definition?.apiName ?? read.string(row, 'api_name')) || undefined,
+      isUnlocked: read.boolean(row, 'is_unlocked') ?? false,
+      unlockTime: read.number(row, 'unlock_time'),
+      countProgress: read.int64(row, 'count_progress'),
+      bitfieldProgress: read.string(row, 'bitfield_progress'),
+      definition,
+    };
   });
-  // Rows are named only through `definition{api_name}` (a guess, see READ_FIELDS): rows without a
-  // name must not read as "no progress".
+}
+
+/**
+ * The rows, each named; a failure when some are not. Rows are named only through
+ * `definition{api_name}` (a guess, see READ_FIELDS): rows without a name must not read as "no progress".
+ */
+export function namedProgress(rows: readonly AchievementProgressRow[]): AchievementProgress[] {
+  const progress = rows.filter((row): row is AchievementProgress => row.apiName !== undefined);
   if (progress.length < rows.length) {
     throw new HorizonApiError(
       `${ROUTES.userAchievementsRead}: ${rows.length - progress.length} of ${rows.length} progress rows came without the achievement they belong to (definition{api_name} was not served)`,
@@ -159,6 +167,14 @@ export async function getUserAchievements(
     );
   }
   return progress;
+}
+
+/** `GET /{user_id}/achievements`: one user's progress (touched achievements), every page, every row named. */
+export async function getUserAchievements(
+  client: HorizonTransport,
+  options: { userId: string; apiNames?: readonly string[] },
+): Promise<AchievementProgress[]> {
+  return namedProgress(await getUserAchievementRows(client, options));
 }
 
 /**
