@@ -14,13 +14,12 @@ import {
  * persisted-query extensions Apollo refuses without a code.
  */
 
-/** The code of a subscription sent over HTTP POST/GET (subscriptions will use graphql-ws). */
+/** The code of a subscription sent over HTTP POST/GET (subscriptions use graphql-ws on WebSocket). */
 export const OPERATION_NOT_SUPPORTED = 'OPERATION_NOT_SUPPORTED';
 
 /**
- * A validation rule refusing `subscription` operations: over HTTP they cannot be served (the
- * schema has no Subscription root today, and subscriptions will use the graphql-ws protocol on
- * WebSocket). Apollo wraps the error as `GRAPHQL_VALIDATION_FAILED` with HTTP 400;
+ * A validation rule refusing `subscription` operations over HTTP: they are served with the
+ * graphql-ws protocol on a WebSocket to the same path (`graphql-ws-server.ts`). Apollo wraps the error as `GRAPHQL_VALIDATION_FAILED` with HTTP 400;
  * `clientMistakeCode` restores `OPERATION_NOT_SUPPORTED`.
  */
 export const noSubscriptionsOverHttp: ValidationRule = (context) => ({

@@ -11,10 +11,9 @@ export const ROUTER_SECRET_HEADER = 'router-authorization';
  * `record` (the operation log line and metrics) is told about each refusal.
  */
 export function requireRouterSecret(secret: string, record: RefusalListener = () => {}): RequestHandler {
-  const expected = Buffer.from(secret);
+  const matches = routerSecretMatcher(secret);
   return (req, res, next) => {
-    const given = Buffer.from(req.get(ROUTER_SECRET_HEADER) ?? '');
-    if (given.length === expected.length && timingSafeEqual(given, expected)) return next();
+    if (matches(req.get(ROUTER_SECRET_HEADER))) return next();
     refuse(
       res,
       {
@@ -25,5 +24,14 @@ export function requireRouterSecret(secret: string, record: RefusalListener = ()
       },
       record,
     );
+  };
+}
+
+/** A constant-time check of a given value against the router secret (HTTP headers, WebSocket `connection_init`). */
+export function routerSecretMatcher(secret: string): (given: string | undefined) => boolean {
+  const expected = Buffer.from(secret);
+  return (value) => {
+    const given = Buffer.from(value ?? '');
+    return given.length === expected.length && timingSafeEqual(given, expected);
   };
 }

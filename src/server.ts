@@ -24,6 +24,8 @@ import type { PurchaseEventLog } from './events/purchase-event-log.ts';
 import { horizonWebhookRouter, WEBHOOK_PATH, type HorizonWebhookOptions } from './webhooks/horizon-webhook.ts';
 import type { ListInvalidation } from './graphql/loaders/shared-list.ts';
 import { upstreamFailure } from './graphql/errors.ts';
+import type { KnownSizes } from './graphql/data/cost.ts';
+import { serveSubscriptions } from './graphql-ws-server.ts';
 import { buildSchema } from './graphql/schema.ts';
 import { redactDeep } from './horizon/redact.ts';
 import {
@@ -134,13 +136,15 @@ export async function startServer(
   const { recordRefusal } = observability;
   answerClientErrors(httpServer, recordRefusal);
 
-  const limits = queryLimits(limitSettings, () => ({
+  const knownSizes = (): Partial<KnownSizes> => ({
     leaderboards: lists.leaderboards.size(),
     unsettledFields: (read) => horizon.unsettledFields(read),
-  }));
+  });
+  const limits = queryLimits(limitSettings, knownSizes);
+  const schema = guardEntityRepresentations(buildSchema({ securityDirectives: options.securityDirectives }));
   const introspection = options.introspection ?? true;
   const apollo = new ApolloServer<GraphQLContext>({
-    schema: guardEntityRepresentations(buildSchema({ securityDirectives: options.securityDirectives })),
+    schema,
     includeStacktraceInErrorResponses: false,
     // Shutdown is ours (index.ts: readiness, delay, deadline, pool, exit code). Apollo's own
     // SIGTERM handler would race it, and a second stop() during Apollo's never resolves (5.5.1).
@@ -225,6 +229,19 @@ export async function startServer(
     }),
   );
   graphql = graphqlRoute;
+  // Subscriptions: graphql-ws on the same path, same limits, router secret and caller checks.
+  const subscriptions = serveSubscriptions({
+    httpServer,
+    schema,
+    contextDeps,
+    validationRules: limits.validationRules,
+    parseOptions: limits.parseOptions,
+    maxUpstreamCost: limitSettings.maxUpstreamCost,
+    knownSizes,
+    routerSecret: options.routerSecret,
+    formatError: (formatted, error) => formatError(formatted, error, horizon, logger),
+    logger,
+  });
   readiness.markStarted();
 
   const address = httpServer.address() as AddressInfo;
@@ -236,6 +253,8 @@ export async function startServer(
       readiness.markDraining();
       if (options.shutdownDelayMs)
         await new Promise((resolve) => setTimeout(resolve, options.shutdownDelayMs));
+      // Subscribers are told to go (1001) and reconnect elsewhere; an open socket would hold the HTTP server open.
+      await subscriptions.close();
       // Requests already written to us must be answered, not reset: take in what the kernel holds.
       await acceptQueueDrained(httpServer, { maxMs: options.shutdownTimeoutMs ?? 10_000 });
       await apollo.stop();

@@ -67,13 +67,13 @@ const CASES: Case[] = [
   },
   {
     name: 'a subscription over POST',
-    request: post({ query: 'subscription { purchases { id } }' }),
+    request: post({ query: 'subscription { purchaseEvents { id } }' }),
     status: 400,
     code: 'OPERATION_NOT_SUPPORTED',
   },
   {
     name: 'a subscription over GET',
-    request: get({ query: 'subscription { purchases { id } }' }),
+    request: get({ query: 'subscription { purchaseEvents { id } }' }),
     status: 400,
     code: 'OPERATION_NOT_SUPPORTED',
   },
