@@ -10,6 +10,7 @@ import type { CircuitStateName } from './circuit-breakers.ts';
 import { Resilience, type ResilienceOptions } from './resilience.ts';
 import type { RouteFamily } from './route-families.ts';
 import type { RetryMode } from './retry-policy.ts';
+import { throttleHintMs, ThrottleCoolDown } from './throttle-cool-down.ts';
 import { BudgetRefusal, type UpstreamAdmission } from './upstream-budget.ts';
 
 /** How to reach Meta's server-to-server API and with which app credentials. */
@@ -56,6 +57,12 @@ export interface HorizonClientOptions {
    * refused attempt is not sent and fails with kind `over_budget`. Default: no budget.
    */
   admission?: UpstreamAdmission;
+  /**
+   * The app's pause after Meta throttled it: attempts are not sent until it ends (they fail as
+   * throttled, kind `over_budget`). Default: one of this client's own; pass one with a channel to
+   * share pauses across replicas.
+   */
+  coolDown?: ThrottleCoolDown;
 }
 
 /** How one HTTP attempt ended. */
@@ -174,6 +181,7 @@ export class HorizonClient implements HorizonTransport {
   readonly #onFieldRefused?: (route: RouteTemplate, field: string) => void;
   readonly #fields: FieldRefusals;
   readonly #admission?: UpstreamAdmission;
+  readonly #coolDown: ThrottleCoolDown;
 
   constructor(options: HorizonClientOptions) {
     if (!/^\d{1,20}$/.test(options.appId ?? '')) {
@@ -208,6 +216,7 @@ export class HorizonClient implements HorizonTransport {
     this.#fields = new FieldRefusals(positive(options.fieldRefusalTtlMs, 'fieldRefusalTtlMs'));
     this.#resilience = new Resilience(options.resilience);
     this.#admission = options.admission;
+    this.#coolDown = options.coolDown ?? new ThrottleCoolDown();
     this.#ownsDispatcher = options.dispatcher === undefined;
     this.#dispatcher =
       options.dispatcher ??
@@ -279,14 +288,21 @@ export class HorizonClient implements HorizonTransport {
    * ends, so a slot is reused only a whole window after the call was last on the wire.
    */
   async #attempt(call: UpstreamCall): Promise<Record<string, unknown>> {
-    if (!this.#admission) return this.#send(call);
-    const admission = await this.#admission.admit();
-    // Not a HorizonApiError yet: the retry policy and the breaker let it through untouched.
-    if (!admission.admitted) throw new BudgetRefusal(admission.retryAfterMs);
+    // Not HorizonApiErrors yet: the retry policy and the breaker let refusals through untouched.
+    const paused = this.#coolDown.remainingMs();
+    if (paused > 0) throw new BudgetRefusal(paused, 'cool-down');
+    const admission = this.#admission ? await this.#admission.admit() : undefined;
+    if (admission?.admitted === false) throw new BudgetRefusal(admission.retryAfterMs);
     try {
-      return await this.#send(call);
+      const body = await this.#send(call);
+      this.#coolDown.succeeded();
+      return body;
+    } catch (error) {
+      if (error instanceof HorizonApiError && error.isRateLimited)
+        this.#coolDown.throttled(error.retryAfterMs);
+      throw error;
     } finally {
-      admission.release();
+      admission?.release();
     }
   }
 
@@ -493,7 +509,7 @@ function interpretResponse(
   secrets: string[],
 ): Record<string, unknown> {
   const route = call.route;
-  const retryAfterMs = parseRetryAfter(headers['retry-after']);
+  const retryAfterMs = throttleHintMs(headers);
   let json: unknown;
   try {
     json = parseUpstreamJson(text);
@@ -574,15 +590,6 @@ function transportError(cause: unknown, route: RouteTemplate, secrets: string[])
 
 /** Socket errors raised while connecting, before any byte of the request was written. */
 const CONNECT_FAILURES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
-
-/** `Retry-After` as delta-seconds or an HTTP date, in milliseconds. */
-function parseRetryAfter(value: string | string[] | undefined): number | undefined {
-  const raw = Array.isArray(value) ? value[0] : value;
-  if (!raw) return undefined;
-  if (/^\d+$/.test(raw.trim())) return Number(raw.trim()) * 1000;
-  const date = Date.parse(raw);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
-}
 
 function scrubObject(data: Record<string, unknown>, secrets: string[]): Record<string, unknown> {
   return JSON.parse(redact(JSON.stringify(data), secrets)) as Record<string, unknown>;

@@ -30,6 +30,12 @@ export {
   type RateLimit,
   type UpstreamAdmission,
 } from './upstream-budget.ts';
+export {
+  THROTTLE_COOL_DOWN_MS,
+  ThrottleCoolDown,
+  type CoolDownChannel,
+  type CoolDownHooks,
+} from './throttle-cool-down.ts';
 export { buildFields, type FieldSelection } from './fields.ts';
 export { toInt64String, type Int64String } from './int64.ts';
 export { pages, allRows, type GraphPage } from './paging.ts';

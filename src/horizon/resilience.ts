@@ -123,10 +123,16 @@ export class Resilience {
 /** The `HorizonApiError` a breaker, bulkhead or budget refusal stands for; all are transient. */
 function refusal(error: unknown, route: RouteTemplate): HorizonApiError | undefined {
   if (error instanceof BudgetRefusal) {
-    return new HorizonApiError(
-      `${route}: not sent, the app's upstream call budget (HORIZON_RATE_LIMIT) is spent; try again in ${error.retryAfterMs} ms`,
-      { kind: 'over_budget', endpoint: route, transient: true, retryAfterMs: error.retryAfterMs },
-    );
+    const why =
+      error.reason === 'budget'
+        ? "the app's upstream call budget (HORIZON_RATE_LIMIT) is spent"
+        : 'Meta throttled this app and its calls are paused';
+    return new HorizonApiError(`${route}: not sent, ${why}; try again in ${error.retryAfterMs} ms`, {
+      kind: 'over_budget',
+      endpoint: route,
+      transient: true,
+      retryAfterMs: error.retryAfterMs,
+    });
   }
   if (error instanceof BrokenCircuitError) {
     return new HorizonApiError(

@@ -114,10 +114,16 @@ export class SlidingWindowBudget implements UpstreamAdmission {
   }
 }
 
-/** Thrown inside the resilience pipeline when the budget refuses an attempt; see `Resilience`. */
+/**
+ * Thrown inside the resilience pipeline when an attempt is not sent: the budget is spent
+ * (`budget`), or the app pauses after Meta throttled it (`cool-down`, see `ThrottleCoolDown`).
+ */
 export class BudgetRefusal extends Error {
   override readonly name = 'BudgetRefusal';
-  constructor(readonly retryAfterMs: number) {
-    super('over the upstream call budget');
+  constructor(
+    readonly retryAfterMs: number,
+    readonly reason: 'budget' | 'cool-down' = 'budget',
+  ) {
+    super(reason === 'budget' ? 'over the upstream call budget' : 'paused after upstream throttling');
   }
 }

@@ -4,7 +4,7 @@
  * `onUnknownValue` to the `HorizonClient` and the whole object to `startServer`.
  */
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { UpstreamObserver } from '../horizon/index.ts';
+import type { CoolDownHooks, UpstreamObserver } from '../horizon/index.ts';
 import type { LoaderHooks } from '../graphql/loaders/per-key-loader.ts';
 import type { SharedListHooks } from '../graphql/loaders/shared-list.ts';
 import type { Logger } from '../logger.ts';
@@ -41,6 +41,8 @@ export interface Observability {
   onUnknownValue: (field: string, value: string) => void;
   /** For `HorizonClientOptions.onFieldRefused`: a warning and a count per refusal (at most one per route, field and TTL). */
   onFieldRefused: (route: string, field: string) => void;
+  /** For `ThrottleCoolDown`'s hooks: a warning and a count per pause of the app after Meta throttled it. */
+  coolDownHooks: CoolDownHooks;
   /** For the per-request loaders. */
   loaderHooks: LoaderHooks;
   /** For the shared TTL caches. */
@@ -69,6 +71,17 @@ export function createObservability(options: ObservabilityOptions): Observabilit
         { route, field },
         'upstream refused an optional field: it is left out of this route for HORIZON_FIELD_REFUSAL_TTL_MS and the GraphQL fields it fed are null',
       );
+    },
+    coolDownHooks: {
+      onBegin: (ms, origin) => {
+        metrics.countCoolDown(origin);
+        logger.warn(
+          { pauseMs: ms, origin },
+          origin === 'local'
+            ? 'Meta throttled this app: every upstream call pauses (answered RATE_LIMITED with retryAfterMs)'
+            : 'another replica was throttled by Meta: every upstream call of this replica pauses too',
+        );
+      },
     },
     loaderHooks: {
       onBatch: (loader, size) => metrics.observeBatch(loader, size),

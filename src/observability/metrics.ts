@@ -48,6 +48,7 @@ export class Metrics {
   readonly #cacheLookups: Counter<'cache' | 'result'>;
   readonly #unknownEnumValues: Counter<'field' | 'value'>;
   readonly #refusedFields: Counter<'route' | 'field'>;
+  readonly #coolDowns: Counter<'origin'>;
   /** Field names come from our code, values from upstream: both capped all the same. */
   readonly #unknownFields = new BoundedLabel(50, /^[a-z][a-z0-9_.]{0,99}$/, OTHER);
   readonly #unknownValues = new BoundedLabel(50, /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, OTHER);
@@ -107,6 +108,12 @@ export class Metrics {
       name: 'horizon_upstream_refused_fields_total',
       help: 'Optional fields (our guesses) that upstream refused, by route and field; each is then left out of that route for HORIZON_FIELD_REFUSAL_TTL_MS.',
       labelNames: ['route', 'field'],
+      registers,
+    });
+    this.#coolDowns = new Counter({
+      name: 'horizon_upstream_throttle_cool_downs_total',
+      help: 'Pauses of every upstream call of the app after Meta throttled it: begun here (local) or told by another replica (peer).',
+      labelNames: ['origin'],
       registers,
     });
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
@@ -261,6 +268,10 @@ export class Metrics {
   /** Counts one optional field refused by upstream (route templates and field names come from our own lists). */
   countRefusedField(route: string, field: string): void {
     this.#refusedFields.inc({ route, field });
+  }
+
+  countCoolDown(origin: 'local' | 'peer'): void {
+    this.#coolDowns.inc({ origin });
   }
 
   /** The exposition text and its content type, for `GET /metrics`. */

@@ -8,6 +8,7 @@ import type { BudgetHooks, RateLimit, UpstreamAdmission } from '../horizon/index
 import type { Logger } from '../logger.ts';
 import { RedisSlidingWindowBudget } from './redis-budget.ts';
 import { RedisConnection } from './redis-connection.ts';
+import { RedisCoolDownChannel } from './redis-cool-down.ts';
 import { RedisIdempotencyStore } from './redis-idempotency-store.ts';
 import { RedisListInvalidation } from './redis-list-invalidation.ts';
 import { RedisPurchaseEventLog } from './redis-purchase-event-log.ts';
@@ -16,6 +17,7 @@ export { RedisConnection } from './redis-connection.ts';
 export { RedisSlidingWindowBudget } from './redis-budget.ts';
 export { RedisIdempotencyStore } from './redis-idempotency-store.ts';
 export { RedisListInvalidation } from './redis-list-invalidation.ts';
+export { RedisCoolDownChannel } from './redis-cool-down.ts';
 export { RedisPurchaseEventLog } from './redis-purchase-event-log.ts';
 
 /** Options of `createRedisSharedState`. */
@@ -39,6 +41,8 @@ export interface RedisSharedStateOptions {
 export interface SharedState {
   idempotency: RedisIdempotencyStore;
   invalidation: RedisListInvalidation;
+  /** Pauses after Meta throttled the app, told to and heard from the other replicas. */
+  coolDown: RedisCoolDownChannel;
   /** Purchase events: the fleet's log, and the dedupe of webhook deliveries. */
   purchaseEvents: RedisPurchaseEventLog;
   /** The app's budget on Redis (with a per-replica fallback while Redis is away). */
@@ -55,7 +59,8 @@ export interface SharedState {
  * one app. Keys: `{prefix}app:{appId}:idem:{scoped key hash}` (a hash per key),
  * `{prefix}app:{appId}:budget` (a sorted set), `{prefix}app:{appId}:events` (the purchase events
  * stream), `{prefix}app:{appId}:webhook:seen:{delivery key}` (webhook dedupe); channels
- * `{prefix}app:{appId}:invalidate` and `{prefix}app:{appId}:events:live`.
+ * `{prefix}app:{appId}:invalidate`, `{prefix}app:{appId}:events:live` and
+ * `{prefix}app:{appId}:cool-down` (throttling pauses).
  */
 export function createRedisSharedState(options: RedisSharedStateOptions): SharedState {
   const redis = new RedisConnection({ url: options.url, logger: options.logger });
@@ -75,10 +80,12 @@ export function createRedisSharedState(options: RedisSharedStateOptions): Shared
     ...options.purchaseEvents,
     logger: options.logger,
   });
+  const coolDown = new RedisCoolDownChannel(redis, `${base}cool-down`, options.logger);
   redis.start();
   return {
     idempotency,
     invalidation,
+    coolDown,
     purchaseEvents,
     budget: (limit, hooks) => new RedisSlidingWindowBudget(redis, `${base}budget`, limit, hooks),
     get available() {

@@ -2,6 +2,7 @@ import type { SharedListName } from '../graphql/data/cost.ts';
 import type { ListInvalidation } from '../graphql/loaders/shared-list.ts';
 import type { Logger } from '../logger.ts';
 import type { RedisConnection } from './redis-connection.ts';
+import { RedisJsonChannel } from './redis-json-channel.ts';
 
 const LISTS: readonly SharedListName[] = ['definitions', 'leaderboards', 'catalog'];
 
@@ -18,67 +19,35 @@ export interface ListInvalidationHooks {
  * been missed); while it is away, lists live out their TTL.
  */
 export class RedisListInvalidation implements ListInvalidation {
-  readonly #redis: RedisConnection;
-  readonly #channel: string;
-  readonly #logger: Logger;
+  readonly #channel: RedisJsonChannel<{ list: SharedListName }>;
   readonly #hooks: ListInvalidationHooks;
   readonly #drops: ((list: SharedListName | 'all') => void)[] = [];
-  #subscribed = false;
-  #everReady = false;
 
   constructor(redis: RedisConnection, channel: string, logger: Logger, hooks: ListInvalidationHooks = {}) {
-    this.#redis = redis;
-    this.#channel = channel;
-    this.#logger = logger;
     this.#hooks = hooks;
-    redis.subscriber.on('ready', () => void this.#onReady());
-    if (redis.subscriber.isReady) void this.#onReady();
+    this.#channel = new RedisJsonChannel(redis, channel, logger, {
+      onResubscribed: () => this.#deliver('all'),
+    });
+    this.#channel.subscribe((message) => {
+      const list = LISTS.find((name) => name === message.list);
+      if (list) this.#deliver(list);
+    });
   }
 
   /** Whether invalidations from other replicas arrive now. */
   get live(): boolean {
-    return this.#subscribed && this.#redis.subscriber.isReady;
+    return this.#channel.live;
   }
 
   publish(list: SharedListName): void {
-    const message = JSON.stringify({ list, from: this.#redis.replicaId });
-    this.#redis.client.publish(this.#channel, message).catch((error: unknown) => {
-      this.#logger.warn(
-        { list, err: (error as Error)?.message },
-        'cache invalidation not published (Redis unreachable): other replicas serve the old list until its TTL',
-      );
-    });
+    this.#channel.publish(
+      { list },
+      'cache invalidation not published (Redis unreachable): other replicas serve the old list until its TTL',
+    );
   }
 
   subscribe(drop: (list: SharedListName | 'all') => void): void {
     this.#drops.push(drop);
-  }
-
-  async #onReady(): Promise<void> {
-    // node-redis subscribes again by itself after a reconnect; the first time is ours to do.
-    if (!this.#subscribed) {
-      try {
-        await this.#redis.subscriber.subscribe(this.#channel, (message) => this.#receive(message));
-        this.#subscribed = true;
-      } catch (error) {
-        this.#logger.warn({ err: (error as Error)?.message }, 'cache invalidation channel not subscribed');
-        return;
-      }
-    }
-    if (this.#everReady) this.#deliver('all');
-    this.#everReady = true;
-  }
-
-  #receive(message: string): void {
-    let parsed: { list?: unknown; from?: unknown };
-    try {
-      parsed = JSON.parse(message) as typeof parsed;
-    } catch {
-      return;
-    }
-    if (parsed.from === this.#redis.replicaId) return;
-    const list = LISTS.find((name) => name === parsed.list);
-    if (list) this.#deliver(list);
   }
 
   #deliver(list: SharedListName | 'all'): void {

@@ -6,7 +6,13 @@ import {
   startEmulator,
   type LoadedFixture,
 } from '../../src/emulator/index.ts';
-import { HorizonClient, type ResilienceOptions, type UpstreamObserver } from '../../src/horizon/index.ts';
+import {
+  HorizonClient,
+  ThrottleCoolDown,
+  type CoolDownHooks,
+  type ResilienceOptions,
+  type UpstreamObserver,
+} from '../../src/horizon/index.ts';
 import { createLogger } from '../../src/logger.ts';
 import {
   createObservability,
@@ -95,6 +101,18 @@ export function demoFixture(): LoadedFixture {
  */
 const SINGLE_ATTEMPT: ResilienceOptions = { retry: { maxAttempts: 1 } };
 
+/** How far each test client's throttling-pause clock was moved ahead (`passThrottlePause`). */
+const pauseClocks = new WeakMap<HorizonClient, { skippedMs: number; coolDown: ThrottleCoolDown }>();
+
+/**
+ * Ends the client's pause after a throttling answer (`ThrottleCoolDown`) by moving its clock past
+ * it, for test files whose tests share one subgraph and inject throttling in some of them.
+ */
+export function passThrottlePause(client: HorizonClient): void {
+  const clock = pauseClocks.get(client);
+  if (clock) clock.skippedMs += clock.coolDown.remainingMs();
+}
+
 /** A client of the given emulator with the fixture's credentials. */
 export function clientFor(
   emu: EmulatorHandle,
@@ -106,9 +124,17 @@ export function clientFor(
     observer?: UpstreamObserver;
     onUnknownValue?: (field: string, value: string) => void;
     onFieldRefused?: (route: string, field: string) => void;
+    coolDownHooks?: CoolDownHooks;
+    /** The client's throttling pause; default one on a clock `passThrottlePause` can move. */
+    coolDown?: ThrottleCoolDown;
   } = {},
 ): HorizonClient {
-  return new HorizonClient({
+  const clock = { skippedMs: 0, coolDown: undefined as unknown as ThrottleCoolDown };
+  clock.coolDown =
+    options.coolDown ??
+    new ThrottleCoolDown({ now: () => performance.now() + clock.skippedMs, hooks: options.coolDownHooks });
+  const client = new HorizonClient({
+    coolDown: clock.coolDown,
     baseUrl: emu.url,
     appId: emu.app.id,
     appSecret: options.appSecret ?? emu.app.secret,
@@ -119,6 +145,8 @@ export function clientFor(
     onUnknownValue: options.onUnknownValue,
     onFieldRefused: options.onFieldRefused,
   });
+  pauseClocks.set(client, clock);
+  return client;
 }
 
 /** A GraphQL response as the tests read it. */
@@ -191,6 +219,7 @@ export async function subgraph(
     observer: observability.upstreamObserver,
     onUnknownValue: observability.onUnknownValue,
     onFieldRefused: observability.onFieldRefused,
+    coolDownHooks: observability.coolDownHooks,
   });
   const server = await startServer(
     {

@@ -4,7 +4,7 @@ import { loadFixture } from '../../src/emulator/index.ts';
 import * as h from '../../src/horizon/index.ts';
 import type { HorizonApiError } from '../../src/horizon/index.ts';
 import { type HorizonClient } from '../../src/horizon/index.ts';
-import { clientFor, emulator, type EmulatorHandle } from '../helpers/harness.ts';
+import { clientFor, emulator, passThrottlePause, type EmulatorHandle } from '../helpers/harness.ts';
 
 // The client against the emulator over real HTTP, endpoint by endpoint. The emulator's app
 // secret is a planted value that no error may ever show.
@@ -29,7 +29,9 @@ afterAll(async () => {
   await client.close();
   await emu.close();
 });
+// A test that injects throttling pauses the app's calls (ThrottleCoolDown); the next test starts after it.
 beforeEach(async () => {
+  passThrottlePause(client);
   await emu.reset();
 });
 

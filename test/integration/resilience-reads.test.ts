@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RouteTemplate } from '../../src/shared/routes.ts';
-import { subgraph, type GqlResponse, type SubgraphHandle } from '../helpers/harness.ts';
+import { passThrottlePause, subgraph, type GqlResponse, type SubgraphHandle } from '../helpers/harness.ts';
 
 // Reads under injected upstream faults, through the GraphQL layer over real HTTP: a fault that
 // clears before the attempts run out ends in data; one that outlasts them ends in a coded,
@@ -26,7 +26,11 @@ beforeAll(async () => {
   });
 });
 afterAll(() => sg.close());
-beforeEach(() => sg.emulator.reset());
+// A test that injects throttling pauses the app's calls (ThrottleCoolDown); the next test starts after it.
+beforeEach(() => {
+  passThrottlePause(sg.horizon);
+  return sg.emulator.reset();
+});
 
 async function attempts(route: RouteTemplate): Promise<number> {
   return (await sg.emulator.counts()).byRoute[route] ?? 0;

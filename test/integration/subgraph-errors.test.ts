@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { demoFixture, subgraph, type GqlResponse, type SubgraphHandle } from '../helpers/harness.ts';
+import {
+  demoFixture,
+  passThrottlePause,
+  subgraph,
+  type GqlResponse,
+  type SubgraphHandle,
+} from '../helpers/harness.ts';
 
 // The error table: every upstream failure, injected with the emulator's faults, becomes one error
 // at the failing field's path with a stable `extensions.code`, the upstream details and whether a
@@ -26,7 +32,10 @@ afterAll(async () => {
   await sg.close();
 });
 // Each test sees the upstream calls it made; a test that writes first restores the fixture (reset).
+// A test that injects throttling pauses the app's calls (ThrottleCoolDown); the next test starts after it.
 beforeEach(async () => {
+  passThrottlePause(sg.horizon);
+  passThrottlePause(impatient.horizon);
   await sg.emulator.checkpoint();
 });
 
