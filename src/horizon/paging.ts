@@ -55,10 +55,12 @@ export async function* pages(
     maxPages?: number;
     /** Most rows the list can hold (e.g. one per id asked for): reaching it ends the walk. */
     maxRows?: number;
+    /** The first page, when the caller has read it already (it is yielded, not asked again). */
+    firstPage?: GraphPage;
   } = {},
 ): AsyncGenerator<GraphPage, void, undefined> {
   const { maxPages = 1000, maxRows = Infinity } = options;
-  let page = readPage(await client.call(first), first.route);
+  let page = options.firstPage ?? readPage(await client.call(first), first.route);
   let rows = page.rows.length;
   yield page;
   for (let n = 1; rows < maxRows && hasMore(page, first); n++) {
@@ -112,7 +114,10 @@ export async function allRows(
   client: HorizonTransport,
   first: UpstreamCall,
 ): Promise<Record<string, unknown>[]> {
+  // Most lists fit in one page: read it without the generator's promises.
+  const page = readPage(await client.call(first), first.route);
+  if (!hasMore(page, first)) return page.rows;
   const rows: Record<string, unknown>[] = [];
-  for await (const page of pages(client, first)) rows.push(...page.rows);
+  for await (const more of pages(client, first, { firstPage: page })) rows.push(...more.rows);
   return rows;
 }

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { GraphQLError } from 'graphql';
 import type { CallBudget } from '../../horizon/index.ts';
 import type { RouteTemplate } from '../../shared/routes.ts';
@@ -23,10 +24,18 @@ export class OperationBudget implements CallBudget {
     this.#deadlineMs = deadlineMs;
   }
 
-  /** Fires at the operation's deadline (started by its first upstream call). */
+  /**
+   * Fires at the operation's deadline (started by its first upstream call). Every attempt in
+   * flight listens to it, so it has no listener limit: past 10, Node would otherwise build and
+   * print a MaxListenersExceededWarning (an Error with its stack) for every wide operation.
+   */
   get signal(): AbortSignal | undefined {
     if (this.#deadlineMs === undefined) return undefined;
-    return (this.#signal ??= AbortSignal.timeout(this.#deadlineMs));
+    if (!this.#signal) {
+      this.#signal = AbortSignal.timeout(this.#deadlineMs);
+      setMaxListeners(0, this.#signal);
+    }
+    return this.#signal;
   }
 
   take(route: RouteTemplate): void {
