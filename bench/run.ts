@@ -129,10 +129,15 @@ const WRITE_HEADERS = await routerHeaders(WRITE_SCOPE);
 /**
  * S4 parks up to 200 requests of 20 players: up to 3,400 upstream calls waiting, more than the
  * default bulkhead queues (it sheds the rest as RATE_LIMITED, which is what it is for), and for
- * longer than the default upstream timeout (which would fail them, and then open the breaker).
+ * longer than the default upstream timeout (which would fail them, and then open the breaker), and on
+ * a loaded machine for longer than the default operation deadline (20 s).
  * The heap is measured on a subgraph whose queue holds them all and whose timeout outlasts the park.
  */
-const S4_ENV = { HORIZON_MAX_QUEUED_CALLS: '100000', HORIZON_TIMEOUT_MS: '30000' };
+const S4_ENV = {
+  HORIZON_MAX_QUEUED_CALLS: '100000',
+  HORIZON_TIMEOUT_MS: '30000',
+  REQUEST_DEADLINE_MS: '60000',
+};
 
 /**
  * S5: one write per request at 0 ms upstream and 1 connection, so that p50 is one write's latency
