@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { DEFAULT_MAX_TOKEN_AGE_SECONDS, type AuthOptions } from './graphql/auth/jwt-verifier.ts';
 import type { QueryLimits } from './graphql/limits/query-limits.ts';
 import {
+  DEFAULT_FIELD_REFUSAL_TTL_MS,
   parseRateLimit,
   RESILIENCE_DEFAULTS as RESILIENCE,
   type RateLimit,
@@ -98,7 +99,7 @@ export const EnvSchema = z
       description:
         'Largest upstream response body accepted; past it the connection is dropped and the field fails (UPSTREAM_ERROR).',
     }),
-    HORIZON_FIELD_REFUSAL_TTL_MS: documented(wholeNumber(1, 7 * 86_400_000, 3_600_000), {
+    HORIZON_FIELD_REFUSAL_TTL_MS: documented(wholeNumber(1, 7 * 86_400_000, DEFAULT_FIELD_REFUSAL_TTL_MS), {
       group: HORIZON,
       description:
         'How long an optional upstream field that Meta refused is left out of its route before it is asked for again, ms.',

@@ -1,6 +1,11 @@
 import type { Config } from './config.ts';
 import { jwtCallerResolver, uncheckedCaller } from './graphql/auth/jwt-verifier.ts';
-import { HorizonClient, SlidingWindowBudget, type UpstreamAdmission } from './horizon/index.ts';
+import {
+  HorizonClient,
+  SlidingWindowBudget,
+  ThrottleCoolDown,
+  type UpstreamAdmission,
+} from './horizon/index.ts';
 import { MemoryDeliveryRecorder } from './events/delivery-recorder.ts';
 import { InMemoryPurchaseEventLog } from './events/memory-purchase-event-log.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -54,6 +59,8 @@ export async function startFromConfig(
   const shared = sharedState(config, upstream.appId, logger, observability);
   const horizon = new HorizonClient({
     admission: budget(config, shared, observability),
+    // Meta throttles per app: a throttled replica pauses the whole fleet when shared.
+    coolDown: new ThrottleCoolDown({ channel: shared?.coolDown, hooks: observability.coolDownHooks }),
     ...upstream,
     connections: config.maxConnections,
     timeoutMs: config.timeoutMs,
@@ -64,6 +71,7 @@ export async function startFromConfig(
     onUnknownValue: observability.onUnknownValue,
     onFieldRefused: observability.onFieldRefused,
     fieldRefusalTtlMs: config.fieldRefusalTtlMs,
+    sharedFieldRefusals: shared?.fieldRefusals,
   });
   const server = await startServer(
     {

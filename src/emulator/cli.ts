@@ -14,6 +14,7 @@ import {
   startEmulator,
   type LatencyProfile,
 } from './index.ts';
+import { webhookOptionsFrom, type EmulatorWebhookOptions } from './webhooks.ts';
 
 const USAGE = `Usage: npm run emulator -- [options]
   --port N             port to listen on (default 8787; 0 = any free port)
@@ -28,6 +29,10 @@ const USAGE = `Usage: npm run emulator -- [options]
   --app-id ID          app id instead of the fixture's
   --app-secret SECRET  app secret instead of the fixture's
   --int64-as-numbers   write int64 values as JSON numbers instead of strings
+  --webhook-url URL    deliver Meta's IAP webhook there (purchases via POST /__emulator/purchases,
+                       refunds, consumptions, cancellations); also EMULATOR_WEBHOOK_URL
+  --webhook-secret S   its signing key (default the app secret); also EMULATOR_WEBHOOK_SECRET
+  --webhook-time-scale F  compress the retry schedule (36 h), e.g. 0.001; also EMULATOR_WEBHOOK_TIME_SCALE
   --help               show this help`;
 
 async function main(): Promise<void> {
@@ -42,6 +47,9 @@ async function main(): Promise<void> {
       'app-id': { type: 'string' },
       'app-secret': { type: 'string' },
       'int64-as-numbers': { type: 'boolean', default: false },
+      'webhook-url': { type: 'string' },
+      'webhook-secret': { type: 'string' },
+      'webhook-time-scale': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -65,6 +73,17 @@ async function main(): Promise<void> {
   if (values['app-id'] !== undefined && !/^\d+$/.test(values['app-id']))
     fail('--app-id must be a numeric id');
 
+  let webhook: EmulatorWebhookOptions | undefined;
+  try {
+    webhook = webhookOptionsFrom({
+      url: values['webhook-url'],
+      secret: values['webhook-secret'],
+      timeScale: values['webhook-time-scale'],
+    });
+  } catch (error) {
+    fail((error as Error).message);
+  }
+
   // Read once here to print sample users; the emulator itself keeps the path so that a reset rereads the file.
   const fixture = loadFixture(values.fixture);
   const emulator = await startEmulator({
@@ -76,6 +95,7 @@ async function main(): Promise<void> {
     latencyProfile,
     strict,
     int64AsString: !values['int64-as-numbers'],
+    webhook,
   });
   const appToken = `OC|${emulator.app.id}|${emulator.app.secret}`;
   const samples = fixture.users.filter((u) => u.id !== undefined && u.access_token !== undefined).slice(0, 3);
@@ -85,6 +105,7 @@ async function main(): Promise<void> {
       `  fixture     ${values.fixture}`,
       `  mode        ${strict ? 'strict (answers like the real API; see src/emulator/README.md)' : 'lenient (default)'}`,
       `  latency     ${latencyMs} ms + profile ${latencyProfile}`,
+      webhook ? `  webhook     ${webhook.url} (signed, retried on non-2xx)` : undefined,
       `  app id      ${emulator.app.id}`,
       `  app secret  ${emulator.app.secret}`,
       `  app token   ${appToken}`,

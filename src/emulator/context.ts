@@ -8,6 +8,7 @@ import type { PageRequest } from './paging.ts';
 import type { Params } from './params.ts';
 import type { EmulatorState, UserRecord } from './state.ts';
 import type { Caller } from './tokens.ts';
+import type { WebhookSender } from './webhooks.ts';
 
 /** One authenticated API request. */
 export interface RequestContext extends PageRequest {
@@ -20,6 +21,8 @@ export interface RequestContext extends PageRequest {
   output: JsonWriteOptions;
   /** Strict mode: answer the way public evidence says the real API does (see `strict.ts`). */
   strict: boolean;
+  /** Meta's IAP webhook, told of refunds, consumptions and cancellations (`--webhook-url`). */
+  webhooks?: WebhookSender;
 }
 
 /** The current time in unix seconds, the unit of every API timestamp. */

@@ -16,9 +16,11 @@ import { userEndpoints } from './routes/users.ts';
 import { createEmulatorServer, type EmulatorRuntime } from './server.ts';
 import { EmulatorState } from './state.ts';
 import { InFlightLimit, STRICT_DELETE_CONCURRENCY } from './strict.ts';
+import { WebhookSender, type EmulatorWebhookOptions } from './webhooks.ts';
 
 export { FixtureSchema, loadFixture, type Fixture, type LoadedFixture } from './fixture-schema.ts';
 export { LATENCY_PROFILES, type LatencyProfile } from './latency.ts';
+export { WEBHOOK_FAULTS, WebhookSender, type EmulatorWebhookOptions, type WebhookFault } from './webhooks.ts';
 
 /** The demo fixture shipped with the project, used when no fixture is given. */
 export const DEMO_FIXTURE_PATH = fileURLToPath(new URL('../../fixtures/demo.json', import.meta.url));
@@ -48,6 +50,12 @@ export interface EmulatorOptions {
   strict?: boolean;
   /** Write int64 values (`score`, `target`, …) as JSON strings (default) or as bare numbers. */
   int64AsString?: boolean;
+  /**
+   * Deliver Meta's IAP webhook (`order_status`, `subscription_*`) to `url`, signed with `secret`
+   * (default the app secret), for purchases (`POST /__emulator/purchases`), refunds, consumptions
+   * and cancellations. Default: no webhook.
+   */
+  webhook?: EmulatorWebhookOptions;
 }
 
 /** A running emulator. */
@@ -56,6 +64,8 @@ export interface RunningEmulator {
   url: string;
   /** The app's credentials; the app access token is `OC|${id}|${secret}`. */
   app: { id: string; secret: string };
+  /** The webhook sender, with `options.webhook`. */
+  webhooks?: WebhookSender;
   /** Stops listening and drops open connections (stalled requests included). */
   close(): Promise<void>;
 }
@@ -100,7 +110,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     return new EmulatorState({ ...parsed, app });
   };
   let state = load();
+  const webhooks = options.webhook && new WebhookSender(options.webhook, state.app);
   const runtime: EmulatorRuntime = {
+    webhooks,
     get state() {
       return state;
     },
@@ -134,6 +146,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     app: { ...state.app },
-    close: shutdown,
+    webhooks,
+    close: async () => {
+      webhooks?.close();
+      await shutdown();
+    },
   };
 }

@@ -24,6 +24,8 @@ import type { Endpoint, Router } from './router.ts';
 import type { EmulatorState } from './state.ts';
 import { DELETE_ROUTES, refuseGuessedFields, STRICT_DELETE_MIN_MS, type InFlightLimit } from './strict.ts';
 import { authenticate, extractToken } from './tokens.ts';
+import { handleEventControl } from './events-control.ts';
+import type { WebhookSender } from './webhooks.ts';
 
 /** What the server serves from; `state` is replaced on reset, so it is read per request. */
 export interface EmulatorRuntime {
@@ -36,6 +38,8 @@ export interface EmulatorRuntime {
   /** DELETEs in flight (strict mode refuses those beyond the limit). */
   readonly deletes: InFlightLimit;
   readonly output: JsonWriteOptions;
+  /** Sends Meta's IAP webhook (`--webhook-url`); undefined: changes are not notified. */
+  readonly webhooks?: WebhookSender;
 }
 
 /** A server for `runtime`, and its shutdown (which also ends stalled requests). */
@@ -80,7 +84,9 @@ async function handle(
       );
       return;
     }
-    const answer = runtime.control.handle(method, url.pathname, body);
+    const answer =
+      handleEventControl(runtime.state, runtime.webhooks, method, url.pathname, body) ??
+      runtime.control.handle(method, url.pathname, body);
     send(res, answer.status, {}, JSON.stringify(answer.body));
     return;
   }
@@ -143,6 +149,7 @@ async function handle(
       state,
       output: runtime.output,
       strict: runtime.strict,
+      webhooks: runtime.webhooks,
     };
     send(res, 200, {}, stringifyJson(endpoint.handle(ctx), runtime.output));
   } catch (error) {

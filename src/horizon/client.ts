@@ -2,7 +2,7 @@ import pLimit from 'p-limit';
 import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
 import type { ReadFields } from '../shared/read-fields.ts';
 import type { RouteTemplate } from '../shared/routes.ts';
-import { FieldRefusals } from './field-refusals.ts';
+import { FieldRefusals, type SharedFieldRefusals } from './field-refusals.ts';
 import { HorizonApiError, type HorizonApiErrorDetails } from './horizon-api-error.ts';
 import { parseUpstreamJson } from './json.ts';
 import { redact } from './redact.ts';
@@ -52,6 +52,8 @@ export interface HorizonClientOptions {
   onFieldRefused?(route: RouteTemplate, field: string): void;
   /** How long a refused optional field is left out, ms (`HORIZON_FIELD_REFUSAL_TTL_MS`). Default 1 h. */
   fieldRefusalTtlMs?: number;
+  /** Where refused fields are also kept for the other replicas (Redis). Default: this process only. */
+  sharedFieldRefusals?: SharedFieldRefusals;
   /**
    * The app's upstream call budget (`HORIZON_RATE_LIMIT`), asked before each HTTP attempt; a
    * refused attempt is not sent and fails with kind `over_budget`. Default: no budget.
@@ -213,7 +215,10 @@ export class HorizonClient implements HorizonTransport {
     }
     this.#onUnknownValue = options.onUnknownValue?.bind(options);
     this.#onFieldRefused = options.onFieldRefused?.bind(options);
-    this.#fields = new FieldRefusals(positive(options.fieldRefusalTtlMs, 'fieldRefusalTtlMs'));
+    this.#fields = new FieldRefusals(
+      positive(options.fieldRefusalTtlMs, 'fieldRefusalTtlMs'),
+      options.sharedFieldRefusals,
+    );
     this.#resilience = new Resilience(options.resilience);
     this.#admission = options.admission;
     this.#coolDown = options.coolDown ?? new ThrottleCoolDown();

@@ -8,11 +8,23 @@ import { HorizonApiError } from './horizon-api-error.ts';
 export const DEFAULT_FIELD_REFUSAL_TTL_MS = 3_600_000;
 
 /**
+ * Refusals kept beyond this process (Redis with `REDIS_URL`), so that a refused field costs one
+ * refused call per route for the whole fleet, not per replica. Both methods must not throw.
+ */
+export interface SharedFieldRefusals {
+  /** The fields of `route` some replica saw refused, with the time each is still left out, ms. */
+  load(route: RouteTemplate): Promise<{ field: string; remainingMs: number }[]>;
+  /** Tells the others: `field` of `route` was refused; leave it out for `ttlMs`. */
+  record(route: RouteTemplate, field: string, ttlMs: number): void;
+}
+
+/**
  * Which optional fields (our guesses, see `src/shared/read-fields.ts`) upstream refused, per route,
  * for one app. A refused field is left out of that route's reads for `ttlMs`, so it costs one
  * refused call per route, not one per request. While a route's guesses are not yet known to be
  * accepted, one call at a time finds out (`probe`); the others wait for it rather than all being
- * refused at once. In this process; the same interface can be kept in a shared store later.
+ * refused at once. With a shared store, the first probe of a route in this process first learns
+ * what other replicas saw refused, and each refusal seen here is recorded there.
  */
 export class FieldRefusals {
   readonly #refused: LRUCache<string, true>;
@@ -24,7 +36,14 @@ export class FieldRefusals {
   /** The `fields` parameter per route and set of refused guesses, built once. */
   readonly #built = new Map<string, string>();
 
-  constructor(ttlMs = DEFAULT_FIELD_REFUSAL_TTL_MS) {
+  readonly #ttlMs: number;
+  readonly #shared?: SharedFieldRefusals;
+  /** Routes whose shared refusals this process has loaded. */
+  readonly #loaded = new Set<RouteTemplate>();
+
+  constructor(ttlMs = DEFAULT_FIELD_REFUSAL_TTL_MS, shared?: SharedFieldRefusals) {
+    this.#ttlMs = ttlMs;
+    this.#shared = shared;
     this.#refused = new LRUCache({ max: 1000, ttl: ttlMs });
     this.#accepted = new LRUCache({ max: 1000, ttl: ttlMs });
   }
@@ -69,6 +88,7 @@ export class FieldRefusals {
     let finish!: () => void;
     this.#probes.set(route, new Promise((resolve) => (finish = resolve)));
     try {
+      await this.#loadShared(route);
       const result = await call();
       this.#accepted.set(route, true);
       return result;
@@ -103,9 +123,20 @@ export class FieldRefusals {
     return this.#refused.has(key(route, name)) ? undefined : name;
   }
 
-  /** Leaves `field` out of `route`'s reads for the TTL. */
+  /** Leaves `field` out of `route`'s reads for the TTL, here and (with a shared store) on every replica. */
   refuse(route: RouteTemplate, field: string): void {
     this.#refused.set(key(route, field), true);
+    this.#shared?.record(route, field, this.#ttlMs);
+  }
+
+  /** Once per route: the refusals other replicas recorded, each for the time it has left. */
+  async #loadShared(route: RouteTemplate): Promise<void> {
+    if (!this.#shared || this.#loaded.has(route)) return;
+    this.#loaded.add(route);
+    for (const { field, remainingMs } of await this.#shared.load(route)) {
+      if (remainingMs > 0)
+        this.#refused.set(key(route, field), true, { ttl: Math.min(remainingMs, this.#ttlMs) });
+    }
   }
 }
 

@@ -36,6 +36,7 @@ export {
   type CoolDownChannel,
   type CoolDownHooks,
 } from './throttle-cool-down.ts';
+export { DEFAULT_FIELD_REFUSAL_TTL_MS, type SharedFieldRefusals } from './field-refusals.ts';
 export { buildFields, type FieldSelection } from './fields.ts';
 export { toInt64String, type Int64String } from './int64.ts';
 export { pages, allRows, type GraphPage } from './paging.ts';

@@ -9,6 +9,7 @@ import type { Logger } from '../logger.ts';
 import { RedisSlidingWindowBudget } from './redis-budget.ts';
 import { RedisConnection } from './redis-connection.ts';
 import { RedisCoolDownChannel } from './redis-cool-down.ts';
+import { RedisFieldRefusals } from './redis-field-refusals.ts';
 import { RedisIdempotencyStore } from './redis-idempotency-store.ts';
 import { RedisListInvalidation } from './redis-list-invalidation.ts';
 import { RedisPurchaseEventLog } from './redis-purchase-event-log.ts';
@@ -18,6 +19,7 @@ export { RedisSlidingWindowBudget } from './redis-budget.ts';
 export { RedisIdempotencyStore } from './redis-idempotency-store.ts';
 export { RedisListInvalidation } from './redis-list-invalidation.ts';
 export { RedisCoolDownChannel } from './redis-cool-down.ts';
+export { RedisFieldRefusals } from './redis-field-refusals.ts';
 export { RedisPurchaseEventLog } from './redis-purchase-event-log.ts';
 
 /** Options of `createRedisSharedState`. */
@@ -43,6 +45,8 @@ export interface SharedState {
   invalidation: RedisListInvalidation;
   /** Pauses after Meta throttled the app, told to and heard from the other replicas. */
   coolDown: RedisCoolDownChannel;
+  /** Optional upstream fields Meta refused, known to every replica. */
+  fieldRefusals: RedisFieldRefusals;
   /** Purchase events: the fleet's log, and the dedupe of webhook deliveries. */
   purchaseEvents: RedisPurchaseEventLog;
   /** The app's budget on Redis (with a per-replica fallback while Redis is away). */
@@ -57,8 +61,9 @@ export interface SharedState {
 /**
  * Connects (in the background: a replica serves without Redis) and builds every shared piece for
  * one app. Keys: `{prefix}app:{appId}:idem:{scoped key hash}` (a hash per key),
- * `{prefix}app:{appId}:budget` (a sorted set), `{prefix}app:{appId}:events` (the purchase events
- * stream), `{prefix}app:{appId}:webhook:seen:{delivery key}` (webhook dedupe); channels
+ * `{prefix}app:{appId}:budget` (a sorted set), `{prefix}app:{appId}:refused-fields` (a hash),
+ * `{prefix}app:{appId}:events` (the purchase events stream),
+ * `{prefix}app:{appId}:webhook:seen:{delivery key}` (webhook dedupe); channels
  * `{prefix}app:{appId}:invalidate`, `{prefix}app:{appId}:events:live` and
  * `{prefix}app:{appId}:cool-down` (throttling pauses).
  */
@@ -81,11 +86,13 @@ export function createRedisSharedState(options: RedisSharedStateOptions): Shared
     logger: options.logger,
   });
   const coolDown = new RedisCoolDownChannel(redis, `${base}cool-down`, options.logger);
+  const fieldRefusals = new RedisFieldRefusals(redis, `${base}refused-fields`);
   redis.start();
   return {
     idempotency,
     invalidation,
     coolDown,
+    fieldRefusals,
     purchaseEvents,
     budget: (limit, hooks) => new RedisSlidingWindowBudget(redis, `${base}budget`, limit, hooks),
     get available() {

@@ -11,6 +11,7 @@ import {
   ThrottleCoolDown,
   type CoolDownHooks,
   type ResilienceOptions,
+  type SharedFieldRefusals,
   type UpstreamObserver,
 } from '../../src/horizon/index.ts';
 import { createLogger } from '../../src/logger.ts';
@@ -127,6 +128,8 @@ export function clientFor(
     coolDownHooks?: CoolDownHooks;
     /** The client's throttling pause; default one on a clock `passThrottlePause` can move. */
     coolDown?: ThrottleCoolDown;
+    /** Refused fields shared with other clients (Redis); default: this client only. */
+    sharedFieldRefusals?: SharedFieldRefusals;
   } = {},
 ): HorizonClient {
   const clock = { skippedMs: 0, coolDown: undefined as unknown as ThrottleCoolDown };
@@ -144,6 +147,7 @@ export function clientFor(
     observer: options.observer,
     onUnknownValue: options.onUnknownValue,
     onFieldRefused: options.onFieldRefused,
+    sharedFieldRefusals: options.sharedFieldRefusals,
   });
   pauseClocks.set(client, clock);
   return client;

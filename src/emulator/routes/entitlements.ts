@@ -121,6 +121,7 @@ export const entitlementEndpoints: Endpoint[] = [
       if (product.type === 'SUBSCRIPTION')
         throw invalidParam('Only DURABLE and CONSUMABLE items can be refunded');
       removeOwned(ctx.state, user, product, 'refund');
+      ctx.webhooks?.order(user.id, product.sku, 'REFUNDED');
       return { success: true };
     },
   },
@@ -165,6 +166,8 @@ function consume(ctx: RequestContext): unknown {
     throw invalidParam(`Only CONSUMABLE items can be consumed; ${product.sku} is ${product.type}`);
   }
   removeOwned(ctx.state, user, product, 'consume');
+  // Meta's docs name consumption among order updates but list no type for it: ours is a guess.
+  ctx.webhooks?.order(user.id, product.sku, 'CONSUMED');
   return { success: true };
 }
 

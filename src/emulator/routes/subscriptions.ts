@@ -11,6 +11,8 @@ import { takePage } from '../paging.ts';
 import type { Endpoint } from '../router.ts';
 import type { SubscriptionRecord, UserRecord } from '../state.ts';
 import { userType } from './users.ts';
+import { subscriptionOf } from '../events-control.ts';
+import { WEBHOOK_CANCEL_REASONS } from '../webhooks.ts';
 
 const SECONDS_PER_DAY = 86_400;
 const MAX_DAYS_PER_EXTENSION = 365;
@@ -101,12 +103,16 @@ export const subscriptionEndpoints: Endpoint[] = [
     handle(ctx) {
       const sku = ctx.params.required('sku');
       // 0 other/testing, 1 pricing, 2 content, 3 usage, 4 bought by mistake, 5 technical issues.
-      ctx.params.requiredInt('cancel_reason', 0, 5);
+      const reason = ctx.params.requiredInt('cancel_reason', 0, 5);
       const subscription = activeSubscription(ctx, sku);
       if (subscription.cancellation_time !== undefined) {
         throw invalidParam(`The ${sku} subscription is already cancelled`);
       }
       subscription.cancellation_time = nowSeconds();
+      ctx.webhooks?.subscription('subscription_canceled', {
+        ...subscriptionOf(subscription),
+        cancelReason: WEBHOOK_CANCEL_REASONS[reason],
+      });
       return { success: true };
     },
   },
