@@ -9,6 +9,8 @@ import { subscribe, until, type TestSubscription } from '../helpers/graphql-ws-c
 import { emulator, subgraph, type EmulatorHandle, type SubgraphHandle } from '../helpers/harness.ts';
 import { callerToken, JWT_KEY, purchaseEvent } from '../helpers/purchase-events.ts';
 import { redisReachable, startTestRedis, type TestRedis } from '../helpers/redis.ts';
+import { PLANTED_SECRET } from '../helpers/planted-secret.ts';
+import { orderStatusChange, postWebhook, webhookBody } from '../../src/shared/webhook-deliveries.ts';
 
 // Subscription.purchaseEvents over graphql-ws on /graphql, against a real server on loopback: an
 // event appended to the log reaches the subscribed client; the router secret and the caller's JWT
@@ -263,7 +265,9 @@ describe.skipIf(!redisReachable)('two replicas sharing Redis', () => {
     upstream = await emulator();
     for (let i = 0; i < 2; i += 1) {
       replicaLogs.push(await replicaLog());
-      replicas.push(await subgraph({ upstream, server: { purchaseEvents: replicaLogs[i] } }));
+      const log = replicaLogs[i]!;
+      const webhook = { verifyToken: 'verify-token', secret: PLANTED_SECRET, recorder: log };
+      replicas.push(await subgraph({ upstream, server: { purchaseEvents: log, webhook } }));
     }
   });
 
@@ -282,5 +286,45 @@ describe.skipIf(!redisReachable)('two replicas sharing Redis', () => {
     await replicaLogs[0]!.append([purchaseEvent({ sku: 'from-a' })]);
     await until(() => skus(onB).includes('from-a'), 'the event from replica A');
     expect(skus(onB)).toEqual(['from-a']);
+  });
+
+  it('a signed delivery to one replica reaches a subscriber of the other once, however often Meta sends it', async () => {
+    const onB = subscribe(
+      replicas[1]!.url,
+      `subscription { purchaseEvents(userId: "${ALICE}") { type sku occurredAt user { id } } }`,
+    );
+    open.push(onB);
+    await subscribed(onB, replicaLogs[0]!);
+    const body = webhookBody([
+      {
+        id: '1176155782242424',
+        changes: [
+          orderStatusChange({
+            userId: ALICE,
+            sku: 'from-meta',
+            notificationType: 'PURCHASED',
+            eventTime: 1780420519,
+          }),
+        ],
+      },
+    ]);
+    // Meta retries: the same delivery to replica A, to B, and to A again.
+    for (const replica of [replicas[0]!, replicas[1]!, replicas[0]!]) {
+      const res = await postWebhook(`${replica.url}/webhooks/horizon`, body, { secret: PLANTED_SECRET });
+      expect(res.status).toBe(200);
+    }
+    await until(() => skus(onB).includes('from-meta'), 'the delivered event');
+    // A later event shows that nothing else was on its way: the repeats were dropped.
+    await replicaLogs[1]!.append([purchaseEvent({ sku: 'marker', userId: ALICE })]);
+    await until(() => skus(onB).includes('marker'), 'the marker');
+    expect(skus(onB)).toEqual(['from-meta', 'marker']);
+    expect(onB.results.find((r) => JSON.stringify(r).includes('from-meta'))!.data).toEqual({
+      purchaseEvents: {
+        type: 'PURCHASED',
+        sku: 'from-meta',
+        occurredAt: new Date(1780420519 * 1000).toISOString(),
+        user: { id: ALICE },
+      },
+    });
   });
 });
