@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
 import {
   DEMO_FIXTURE_PATH,
   loadFixture,
@@ -21,6 +21,7 @@ import {
   type ObservabilityOptions,
 } from '../../src/observability/index.ts';
 import { PLANTED_SECRET, transcript } from './planted-secret.ts';
+import type { ReadFields } from '../../src/shared/read-fields.ts';
 import { startServer, type RunningServer, type ServerOptions } from '../../src/server.ts';
 
 /** What the emulator's `GET /__emulator/requests` reports. */
@@ -32,6 +33,8 @@ export interface RequestCounts {
 /** An emulator on a loopback port, with helpers for its control endpoints. */
 export interface EmulatorHandle {
   url: string;
+  /** Whether it runs in strict mode (see `src/emulator/strict.ts`). */
+  strict: boolean;
   app: { id: string; secret: string };
   close(): Promise<void>;
   /** Calls counted since the last `checkpoint()` or `reset()` (routes without calls left out). */
@@ -53,12 +56,17 @@ function countsSince(now: RequestCounts, base: RequestCounts): RequestCounts {
   return { total: now.total - base.total, byRoute };
 }
 
+/**
+ * The emulator mode of this run: `EMULATOR_STRICT=true` runs the suites against the strict emulator
+ * (as CI does for integration and federation on Node 24); a test may still ask for one mode.
+ */
+export const STRICT_RUN = process.env.EMULATOR_STRICT === 'true';
+
 export async function emulator(options: Parameters<typeof startEmulator>[0] = {}): Promise<EmulatorHandle> {
   // Unless a test brings its own fixture, the app secret is the planted one the sentinel looks for.
   const app = options.fixture ? undefined : { secret: PLANTED_SECRET };
-  // EMULATOR_STRICT=true runs a suite against the strict emulator (as CI does for integration).
-  const strict = process.env.EMULATOR_STRICT === 'true';
-  const emu = await startEmulator({ port: 0, host: '127.0.0.1', app, strict, ...options });
+  const strict = options.strict ?? STRICT_RUN;
+  const emu = await startEmulator({ port: 0, host: '127.0.0.1', app, ...options, strict });
   const control = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(`${emu.url}/__emulator/${path}`, {
       method,
@@ -73,6 +81,7 @@ export async function emulator(options: Parameters<typeof startEmulator>[0] = {}
   const raw = () => control('GET', 'requests') as Promise<RequestCounts>;
   return {
     url: emu.url,
+    strict,
     app: emu.app,
     close: () => emu.close(),
     counts: async () => countsSince(await raw(), base),
@@ -262,6 +271,58 @@ export async function subgraph(
       if (!options.upstream) await emu.close();
     },
   };
+}
+
+/**
+ * The refused calls the next upstream read of each of `reads` will cost `sg` before it answers:
+ * in strict mode each guess (optional field) its client has not settled yet is refused once, the
+ * first time the route is read in that process (see `FieldRefusals`); in lenient mode, none.
+ * Ask before the query: afterwards the route is settled. Zero for a read a cache will answer.
+ */
+export function refusedProbes(
+  sg: Pick<SubgraphHandle, 'emulator' | 'horizon'>,
+  ...reads: ReadFields[]
+): number {
+  if (!sg.emulator.strict) return 0;
+  return reads.reduce((n, read) => n + sg.horizon.unsettledFields(read), 0);
+}
+
+/**
+ * What the subgraph answers for a value that comes only from a guessed upstream field: the value
+ * in lenient mode, `null` in strict mode (the field was refused and is left out).
+ */
+export function guessed<T>(sg: Pick<SubgraphHandle, 'emulator'>, value: T): T | null {
+  return sg.emulator.strict ? null : value;
+}
+
+/**
+ * Whether upstream names progress rows: `User.achievements` joins a row to its achievement only
+ * through `definition{api_name}`, a guess that strict mode refuses. Without it the field fails
+ * with a reason rather than answering "no progress" (see `getUserAchievements`).
+ */
+export function progressNamed(sg: Pick<SubgraphHandle, 'emulator'>): boolean {
+  return !sg.emulator.strict;
+}
+
+/**
+ * Asserts what a caller gets for progress upstream did not name: at each of `paths`, in any order,
+ * and nowhere else, one non-retryable UPSTREAM_ERROR that says the rows came without their achievement.
+ */
+export function expectUnnamedProgress(
+  res: Pick<GqlResponse, 'errors' | 'raw'>,
+  paths: (string | number)[][],
+): void {
+  const errors = res.errors ?? [];
+  const key = (path: unknown) => JSON.stringify(path);
+  expect(errors.map((e) => key(e.path)).sort(), res.raw).toEqual(paths.map(key).sort());
+  for (const error of errors) {
+    expect(error.message).toMatch(/progress rows came without the achievement they belong to/);
+    expect(error.extensions).toMatchObject({
+      code: 'UPSTREAM_ERROR',
+      retryable: false,
+      upstream: { endpoint: 'GET /{user_id}/achievements' },
+    });
+  }
 }
 
 /**

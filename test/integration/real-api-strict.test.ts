@@ -164,6 +164,24 @@ describe('strict mode: writes that need no names', () => {
   });
 });
 
+describe('strict mode: a product’s type without the guessed `type` field', () => {
+  it('knows a subscription by its billing plans, and refuses to refund it without writing', async () => {
+    const res = await sg.gql<{ products: { sku: string; type: string | null }[] }>(
+      `{ products { sku type } }`,
+    );
+    expect(res.errors, res.raw).toBeUndefined();
+    expect(res.data!.products).toEqual(
+      fixture.products.map((p) => ({ sku: p.sku, type: p.type === 'SUBSCRIPTION' ? 'SUBSCRIPTION' : null })),
+    );
+    await sg.emulator.checkpoint();
+    const refund = await sg.gql(
+      `mutation { refundEntitlement(userId: "${NOVA}", sku: "rally_pass_annual", reason: "other") { success } }`,
+    );
+    expect(refund.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'sku' });
+    expect((await calls())[ROUTES.refundEntitlement]).toBeUndefined();
+  });
+});
+
 describe('strict mode: paging, throttling, deletes', () => {
   it('walks a whole board with next links broken and pages of 25', async () => {
     const client = clientFor(sg.emulator);

@@ -1,8 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { demoFixture, sharedSubgraph } from '../helpers/harness.ts';
+import { STRICT_FULL_BOARD_PAGE_CAP } from '../../src/emulator/strict.ts';
+import { READ_FIELDS } from '../../src/shared/read-fields.ts';
+import { demoFixture, guessed, refusedProbes, sharedSubgraph } from '../helpers/harness.ts';
 
 // Leaderboards, their entries (paging, filters, `around`, player views), the players' entries and
 // every leaderboard mutation, over real HTTP against the emulator serving the demo fixture.
+// In strict mode the fields that come only from our guesses (title, entry window, supplementary
+// metric) read null, and a whole-board page holds at most STRICT_FULL_BOARD_PAGE_CAP entries.
 
 const fixture = demoFixture();
 const NOVA = '1000000000000001'; // #2 on GLOBAL_HIGH_SCORE, #119 on ALPINE_PASS_BEST_LAP, 12 friends
@@ -48,6 +52,7 @@ const ENTRY = 'id rank score timestamp user { id alias } extraDataBase64 supplem
 
 /** The entry the subgraph must show for the fixture row at 0-based position `index` of its ranking. */
 function expectedEntry(e: FixtureEntry, index: number): Entry {
+  const metric = e.supplementary_metric === undefined ? null : String(e.supplementary_metric);
   return {
     id: e.id!,
     rank: index + 1,
@@ -55,7 +60,7 @@ function expectedEntry(e: FixtureEntry, index: number): Entry {
     timestamp: e.timestamp ? iso(e.timestamp) : null,
     user: { id: e.user_id, alias: fixture.users.find((u) => u.id === e.user_id)?.alias ?? null },
     extraDataBase64: e.extra_data_base64 ?? null,
-    supplementaryMetric: e.supplementary_metric === undefined ? null : String(e.supplementary_metric),
+    supplementaryMetric: guessed(sg, metric),
   };
 }
 const expectedPage = (apiName: string, from: number, count: number) =>
@@ -72,6 +77,10 @@ const CONNECTION = `edges { cursor node { ${ENTRY} } } pageInfo { hasNextPage en
 
 // Each test sees the upstream calls it made; a test that writes first restores the fixture (reset).
 const sg = sharedSubgraph();
+
+/** The entries one page of a whole-board read holds when `first` are asked for. */
+const fullBoardPage = (first: number) =>
+  sg.emulator.strict ? Math.min(first, STRICT_FULL_BOARD_PAGE_CAP) : first;
 
 /** `Leaderboard.entries` with the given arguments (as variables). */
 async function entries(
@@ -94,28 +103,35 @@ async function entries(
 
 describe('Query.leaderboards and Query.leaderboard', () => {
   const FIELDS = `id apiName title sortOrder entryWritePolicy entryCount earliestAllowedEntryAt latestAllowedEntryAt`;
-  const expected = fixture.leaderboards.map((l) => ({
-    id: l.id,
-    apiName: l.api_name,
-    title: l.title,
-    sortOrder: l.sort_order,
-    entryWritePolicy: l.entry_write_policy,
-    entryCount: String(ranking(l.api_name).length),
-    earliestAllowedEntryAt: l.earliest_allowed_entry_time ? iso(l.earliest_allowed_entry_time) : null,
-    latestAllowedEntryAt: l.latest_allowed_entry_time ? iso(l.latest_allowed_entry_time) : null,
-  }));
+  const expected = () =>
+    fixture.leaderboards.map((l) => ({
+      id: l.id,
+      apiName: l.api_name,
+      title: guessed(sg, l.title),
+      sortOrder: l.sort_order,
+      entryWritePolicy: l.entry_write_policy,
+      entryCount: String(ranking(l.api_name).length),
+      earliestAllowedEntryAt: guessed(
+        sg,
+        l.earliest_allowed_entry_time ? iso(l.earliest_allowed_entry_time) : null,
+      ),
+      latestAllowedEntryAt: guessed(
+        sg,
+        l.latest_allowed_entry_time ? iso(l.latest_allowed_entry_time) : null,
+      ),
+    }));
 
   it('lists every leaderboard with its settings, entry count and entry window', async () => {
     const res = await sg.gql<{ leaderboards: unknown[] }>(`{ leaderboards { ${FIELDS} } }`);
     expect(res.errors).toBeUndefined();
-    expect(res.data?.leaderboards).toEqual(expected);
+    expect(res.data?.leaderboards).toEqual(expected());
   });
 
   it('finds one leaderboard by api name', async () => {
     const res = await sg.gql<{ leaderboard: unknown }>(
       `{ leaderboard(apiName: "WEEKLY_TIME_TRIAL") { ${FIELDS} } }`,
     );
-    expect(res.data?.leaderboard).toEqual(expected.find((l) => l.apiName === 'WEEKLY_TIME_TRIAL'));
+    expect(res.data?.leaderboard).toEqual(expected().find((l) => l.apiName === 'WEEKLY_TIME_TRIAL'));
   });
 
   it('answers null, not an error, for a name the app does not have', async () => {
@@ -171,15 +187,26 @@ describe('Leaderboard.entries', () => {
   it('says there is no next page at the end of the board', async () => {
     const size = ranking('DRIFT_MASTERS').length;
     expect(size).toBeLessThan(100);
-    const { connection } = await entries('DRIFT_MASTERS', { first: 100 });
-    expect(connection?.edges).toHaveLength(size);
-    expect(connection?.pageInfo.hasNextPage).toBe(false);
+    // A page holds what upstream gave: all of them, or in strict mode at most the cap, and then
+    // hasNextPage leads on until the last page says there is no next one.
+    const seen: Entry[] = [];
+    let after: string | null | undefined;
+    for (;;) {
+      const { connection, errors } = await entries('DRIFT_MASTERS', { first: 100, after });
+      expect(errors).toBeUndefined();
+      expect(connection?.edges).toHaveLength(Math.min(size - seen.length, fullBoardPage(100)));
+      seen.push(...connection!.edges.map((e) => e.node));
+      expect(connection?.pageInfo.hasNextPage).toBe(seen.length < size);
+      if (!connection?.pageInfo.hasNextPage) break;
+      after = connection.pageInfo.endCursor;
+    }
+    expect(seen).toEqual(expectedPage('DRIFT_MASTERS', 0, size));
   });
 
   it('issues cursors that carry no token, secret or upstream URL', async () => {
     const { connection } = await entries('GLOBAL_HIGH_SCORE', { first: 100 });
     const cursors = connection?.edges.map((e) => e.cursor) ?? [];
-    expect(cursors).toHaveLength(100);
+    expect(cursors).toHaveLength(fullBoardPage(100));
     for (const cursor of cursors) {
       const decoded = Buffer.from(cursor, 'base64url').toString('utf8');
       for (const text of [cursor, decoded]) {
@@ -231,11 +258,12 @@ describe('Leaderboard.entries', () => {
   it('with around returns the page centred on that player, using app credentials', async () => {
     const rank = ranking('ALPINE_PASS_BEST_LAP').findIndex((e) => e.user_id === NOVA) + 1;
     expect(rank).toBe(119);
+    const probes = refusedProbes(sg, READ_FIELDS.leaderboardEntries);
     const { connection, errors } = await entries('ALPINE_PASS_BEST_LAP', { around: NOVA, first: 5 });
     expect(errors).toBeUndefined();
     expect(connection?.edges.map((e) => e.node)).toEqual(expectedPage('ALPINE_PASS_BEST_LAP', rank - 3, 5));
     expect(connection?.edges[2]?.node.user.id).toBe(NOVA);
-    expect((await sg.emulator.counts()).byRoute['GET /leaderboard_entries']).toBe(2);
+    expect((await sg.emulator.counts()).byRoute['GET /leaderboard_entries']).toBe(2 + probes);
   });
 
   it('with around a player near the top starts at rank 1', async () => {
@@ -325,6 +353,7 @@ describe('Leaderboard.entries', () => {
   it('gives each entry its leaderboard and its player’s alias without any further call', async () => {
     await sg.gql(`{ leaderboards { apiName } }`);
     await sg.emulator.checkpoint();
+    const probes = refusedProbes(sg, READ_FIELDS.leaderboardEntries);
     const res = await sg.gql<{
       leaderboard: {
         entries: { edges: { node: { user: { alias: string }; leaderboard: { apiName: string } } }[] };
@@ -337,7 +366,7 @@ describe('Leaderboard.entries', () => {
       expectedPage('DRIFT_MASTERS', 0, 10).map((e) => e.user.alias),
     );
     expect(new Set(nodes.map((n) => n.leaderboard.apiName))).toEqual(new Set(['DRIFT_MASTERS']));
-    expect((await sg.emulator.counts()).byRoute).toEqual({ 'GET /leaderboard_entries': 1 });
+    expect((await sg.emulator.counts()).byRoute).toEqual({ 'GET /leaderboard_entries': 1 + probes });
   });
 });
 
@@ -593,14 +622,15 @@ describe('Mutation.upsertLeaderboard and Mutation.deleteLeaderboard', () => {
       },
     });
     expect(created.errors).toBeUndefined();
+    // Written upstream either way; read back only where upstream serves the guessed fields.
     expect(created.data?.upsertLeaderboard).toMatchObject({
       apiName: 'NIGHT_SPRINT',
-      title: 'Night Sprint',
+      title: guessed(sg, 'Night Sprint'),
       sortOrder: 'LOWER_IS_BETTER',
       entryWritePolicy: 'SERVER_AUTHORITATIVE',
       entryCount: '0',
-      earliestAllowedEntryAt: '2026-12-01T00:00:00.000Z',
-      latestAllowedEntryAt: '2026-12-07T23:59:59.000Z',
+      earliestAllowedEntryAt: guessed(sg, '2026-12-01T00:00:00.000Z'),
+      latestAllowedEntryAt: guessed(sg, '2026-12-07T23:59:59.000Z'),
     });
     expect(created.data?.upsertLeaderboard.id).toMatch(/^\d+$/);
     const list = await sg.gql<{ leaderboards: { apiName: string }[] }>(`{ leaderboards { apiName } }`);
@@ -611,7 +641,7 @@ describe('Mutation.upsertLeaderboard and Mutation.deleteLeaderboard', () => {
     });
     expect(updated.data?.upsertLeaderboard).toMatchObject({
       id: created.data?.upsertLeaderboard.id,
-      title: 'Night Sprint (final)',
+      title: guessed(sg, 'Night Sprint (final)'),
       sortOrder: 'LOWER_IS_BETTER',
     });
   });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { demoFixture, sharedSubgraph } from '../helpers/harness.ts';
+import { READ_FIELDS } from '../../src/shared/read-fields.ts';
+import { demoFixture, refusedProbes, sharedSubgraph } from '../helpers/harness.ts';
 
 // Query.user, Query.users, User.alias / orgScopedId and Mutation.verifyUserNonce over real HTTP
 // against the emulator serving the demo fixture.
@@ -75,6 +76,7 @@ describe('Query.user and Query.users', () => {
 describe('User.alias and User.orgScopedId', () => {
   it('reads alias and org-scoped id from the profile, one GET /{user_id} per distinct user for both', async () => {
     const ids = [NOVA, APEX, SHOPPER, NOVA];
+    const probes = refusedProbes(sg, READ_FIELDS.user);
     const res = await sg.gql<{ users: UserData[] }>(
       `query($ids: [ID!]!) { users(ids: $ids) { id alias orgScopedId } }`,
       { ids },
@@ -83,7 +85,7 @@ describe('User.alias and User.orgScopedId', () => {
     expect(res.data?.users).toEqual(
       ids.map((id) => ({ id, alias: profile(id).alias, orgScopedId: profile(id).org_scoped_id })),
     );
-    expect((await sg.emulator.counts()).byRoute).toEqual({ 'GET /{user_id}': 3 });
+    expect((await sg.emulator.counts()).byRoute).toEqual({ 'GET /{user_id}': 3 + probes });
   });
 
   it('reports an unknown user on the profile field as NOT_FOUND, with the upstream details', async () => {

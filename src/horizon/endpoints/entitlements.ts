@@ -35,7 +35,11 @@ export interface Price {
 /** One row of the app's catalog (`available_purchases`). */
 export interface CatalogItem {
   sku: string;
-  /** Not documented for S2S; present when the API (or the emulator) gives it. */
+  /**
+   * Not documented for S2S (a guess, see READ_FIELDS.catalog): present when the API (or the
+   * lenient emulator) gives it. Without it, a row with `billing_plans` (documented, and only
+   * subscriptions have them) still reads as `SUBSCRIPTION`.
+   */
   type?: ProductType;
   name?: string;
   description?: string;
@@ -159,7 +163,9 @@ export async function getAvailablePurchases(
     return [
       {
         sku,
-        type: read.enumOf(row, 'type', PRODUCT_TYPES, 'product.type', client),
+        type:
+          read.enumOf(row, 'type', PRODUCT_TYPES, 'product.type', client) ??
+          (Array.isArray(plans) && plans.length > 0 ? 'SUBSCRIPTION' : undefined),
         name: read.string(source, 'name'),
         description: read.string(source, 'description'),
         price: price && {
