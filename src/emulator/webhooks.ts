@@ -7,6 +7,7 @@
  * reproduce what live receivers report: duplicates, a wrong signature, `user_id` "0", the
  * dashboard's test sample, an unknown type, and a refund that arrives before its purchase.
  */
+import { randomUUID } from 'node:crypto';
 import {
   orderStatusChange,
   postWebhook,
@@ -123,6 +124,8 @@ export class WebhookSender {
   readonly #inFlight = new Set<Promise<void>>();
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #closing = new AbortController();
+  /** The reporting id of each player's latest order of a sku: its refund or consumption reuses it. */
+  readonly #reportingIds = new Map<string, string>();
   #pending: WebhookChange[] = [];
   #held: Delivery | undefined;
   #batchTimer: NodeJS.Timeout | undefined;
@@ -139,11 +142,19 @@ export class WebhookSender {
   order(userId: string, sku: string, notificationType: string): void {
     const zero = this.#take('user_id_zero');
     const unknown = this.#take('unknown_type');
+    // Whether Meta reuses the purchase's reporting_id for its refund is not documented: we do.
+    const order = `${userId}/${sku}`;
+    let reportingId = this.#reportingIds.get(order);
+    if (notificationType === 'PURCHASED' || reportingId === undefined) {
+      reportingId = randomUUID();
+      this.#reportingIds.set(order, reportingId);
+    }
     this.#queue(
       orderStatusChange({
         userId: zero ? '0' : userId,
         sku,
         notificationType: unknown ? 'A_TYPE_NO_ONE_KNOWS' : notificationType,
+        reportingId,
       }),
     );
   }

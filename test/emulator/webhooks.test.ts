@@ -189,6 +189,10 @@ describe('POST /__emulator/purchases', () => {
       'subscription_started',
       'subscription_canceled',
     ]);
+    // A refund or consumption carries its purchase's reporting id.
+    const reporting = (i: number) => all[i]!.value.product_info.reporting_id;
+    expect(new Set([reporting(0), reporting(1)]).size).toBe(2);
+    expect([reporting(2), reporting(3)].sort()).toEqual([reporting(0), reporting(1)].sort());
     const [started, canceled] = all.slice(4);
     expect(started!.value).toMatchObject({
       owner_id: APEX,

@@ -323,6 +323,46 @@ describe('a delivery that is not recorded', () => {
   });
 });
 
+describe('when the log cannot be written', () => {
+  it('answers 503 with Retry-After, so Meta delivers again, and a later retry is recorded', async () => {
+    const failingLog = new InMemoryPurchaseEventLog();
+    let down = true;
+    const recorder = new MemoryDeliveryRecorder(
+      Object.assign(Object.create(failingLog) as InMemoryPurchaseEventLog, {
+        append: async (events: Parameters<InMemoryPurchaseEventLog['append']>[0]) => {
+          if (down) throw new Error('Redis unreachable');
+          return failingLog.append(events);
+        },
+      }),
+      { ttlSeconds: 60 },
+    );
+    const flaky = await subgraph({
+      upstream: sg.emulator,
+      server: {
+        purchaseEvents: failingLog,
+        webhook: { verifyToken: TOKEN, secret: PLANTED_SECRET, recorder },
+      },
+    });
+    try {
+      const url = `${flaky.url}/webhooks/horizon`;
+      const first = await postWebhook(url, CAPTURED, { secret: PLANTED_SECRET });
+      const text = await first.text();
+      transcript.push(text);
+      expect(first.status).toBe(503);
+      expect(first.headers.get('retry-after')).toMatch(/^\d+$/);
+      expect(JSON.parse(text).errors[0].extensions.code).toBe('SERVICE_UNAVAILABLE');
+      expect(failingLog.size).toBe(0);
+      down = false;
+      const retry = await postWebhook(url, CAPTURED, { secret: PLANTED_SECRET });
+      transcript.push(await retry.text());
+      expect(retry.status).toBe(200);
+      expect(failingLog.size).toBe(1);
+    } finally {
+      await flaky.close();
+    }
+  });
+});
+
 describe('configuration', () => {
   let upstream: EmulatorHandle;
   beforeAll(async () => {
