@@ -1,5 +1,6 @@
 import { createClient, type Client, type FormattedExecutionResult } from 'graphql-ws';
 import WebSocket from 'ws';
+import { transcript } from './planted-secret.ts';
 
 /** A graphql-ws subscription whose results and end the test reads. */
 export interface TestSubscription {
@@ -52,6 +53,7 @@ export function subscribe(
       connected: () => acknowledged(),
       closed: (event) => {
         const { code, reason } = event as { code: number; reason: string };
+        transcript.push(String(reason));
         sub.closed = { code, reason: String(reason) };
       },
     },
@@ -66,8 +68,15 @@ export function subscribe(
   client.subscribe(
     { query, variables: options.variables },
     {
-      next: (result) => void sub.results.push(result),
-      error: (error) => void (sub.error = error),
+      // What the server sent joins the transcript the secret sentinel checks after each file.
+      next: (result) => {
+        transcript.push(JSON.stringify(result));
+        sub.results.push(result);
+      },
+      error: (error) => {
+        transcript.push(JSON.stringify(error));
+        sub.error = error;
+      },
       complete: () => void (sub.completed = true),
     },
   );

@@ -1,3 +1,4 @@
+import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InMemoryPurchaseEventLog } from '../../src/events/memory-purchase-event-log.ts';
 import type { PurchaseEventLog } from '../../src/events/purchase-event-log.ts';
@@ -177,6 +178,24 @@ describe('access on the WebSocket', () => {
       expect(sub.results.filter((r) => r.data)).toEqual([]);
       expect(JSON.stringify(sub.results)).not.toContain('not-for-them');
     }
+  });
+
+  it('ends a subscription whose token expired since it was admitted, without the event (UNAUTHENTICATED)', async () => {
+    const exp = Math.floor(Date.now() / 1000) + 2;
+    const shortLived = await new SignJWT({ scope: 'horizon:purchases:read' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuedAt()
+      .setExpirationTime(exp)
+      .sign(new TextEncoder().encode(JWT_KEY));
+    const sub = client(ALL, {
+      connectionParams: { 'router-authorization': ROUTER_SECRET, authorization: `Bearer ${shortLived}` },
+    });
+    await subscribed(sub);
+    await until(() => Date.now() > (exp + 1) * 1000, 'the token to expire');
+    await log.append([purchaseEvent({ sku: 'after-expiry' })]);
+    await until(() => Boolean(sub.error), 'the end of the subscription');
+    expect((sub.error as { extensions?: { code?: string } }[])[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    expect(skus(sub)).toEqual([]);
   });
 
   it('serves only subscriptions on the socket, and HTTP still refuses them with OPERATION_NOT_SUPPORTED', async () => {
