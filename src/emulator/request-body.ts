@@ -36,7 +36,8 @@ export async function readBodyParams(req: IncomingMessage): Promise<Map<string, 
       form = await new Request('http://emulator.invalid/', {
         method: 'POST',
         headers: { 'content-type': contentType },
-        body,
+        // A copy on a plain ArrayBuffer: what fetch's BodyInit accepts under every lib's types.
+        body: new Uint8Array(body),
       }).formData();
     } catch {
       throw invalidParam('Could not parse the request body');

@@ -107,7 +107,7 @@ async function produce(options: {
       const res = await fetch(`${subgraph.server.url}${options.path ?? '/graphql'}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...options.headers },
-        body,
+        body: typeof body === 'string' ? body : new Uint8Array(body),
       });
       const raw = await res.text();
       transcript.push(raw);
