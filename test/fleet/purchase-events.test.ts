@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.ts';
-import { orderStatusChange, postWebhook, webhookBody } from '../../src/shared/webhook-deliveries.ts';
+import { postWebhook } from '../../src/shared/webhook-deliveries.ts';
 import { startFromConfig, type StartedSubgraph } from '../../src/start-from-config.ts';
 import { freePort } from '../helpers/loopback.ts';
 import { PLANTED_SECRET, transcript } from '../helpers/planted-secret.ts';
 import { redisReachable, startTestRedis, type TestRedis } from '../helpers/redis.ts';
-import { parseMetrics } from '../ops/prometheus-text.ts';
+import { capturedDelivery, CAPTURED_PURCHASE, metricValue } from '../helpers/webhook-deliveries.ts';
 
 // Purchase events end to end across replicas that share Redis, as `npm start` builds them
 // (startFromConfig): the emulator's own signed deliveries, Meta's retries reaching two replicas,
@@ -89,14 +89,6 @@ async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, wha
   }
 }
 
-async function metric(sg: StartedSubgraph, name: string, labels: Record<string, string>): Promise<number> {
-  const text = await (await fetch(`${sg.server.url}/metrics`)).text();
-  const sample = parseMetrics(text).find(
-    (s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v),
-  );
-  return sample?.value ?? 0;
-}
-
 describe.skipIf(!redisReachable)('purchase events across replicas sharing Redis', () => {
   let a: StartedSubgraph;
   let b: StartedSubgraph;
@@ -156,21 +148,7 @@ describe.skipIf(!redisReachable)('purchase events across replicas sharing Redis'
   });
 
   it('keeps one event when the same delivery reaches two replicas three times, and counts the repeats', async () => {
-    const body = webhookBody([
-      {
-        id: upstream.app.id,
-        time: 1780420524,
-        changes: [
-          orderStatusChange({
-            userId: '3567000000000474',
-            sku: 'Bundle_Xenodon',
-            notificationType: 'PURCHASED',
-            reportingId: '9ed497fb-7c3f-4e0e-afb8-ca286198ac9b',
-            eventTime: 1780420519,
-          }),
-        ],
-      },
-    ]);
+    const body = capturedDelivery(upstream.app.id);
     const statuses = await Promise.all(
       [a, b, a].map(async (to) => {
         const res = await postWebhook(`${to.server.url}/webhooks/horizon`, body, { secret: PLANTED_SECRET });
@@ -179,15 +157,15 @@ describe.skipIf(!redisReachable)('purchase events across replicas sharing Redis'
       }),
     );
     expect(statuses).toEqual([200, 200, 200]);
-    const list = await events(a, '3567000000000474');
+    const list = await events(a, CAPTURED_PURCHASE.userId);
     expect(list).toHaveLength(1);
     expect(list[0]).toMatchObject({
-      occurredAt: new Date(1780420519 * 1000).toISOString(),
-      reportingId: '9ed497fb-7c3f-4e0e-afb8-ca286198ac9b',
+      occurredAt: new Date(CAPTURED_PURCHASE.eventTime * 1000).toISOString(),
+      reportingId: CAPTURED_PURCHASE.reportingId,
     });
     const duplicates =
-      (await metric(a, 'horizon_webhook_deliveries_total', { outcome: 'duplicate' })) +
-      (await metric(b, 'horizon_webhook_deliveries_total', { outcome: 'duplicate' }));
+      (await metricValue(a.server.url, 'horizon_webhook_deliveries_total', { outcome: 'duplicate' })) +
+      (await metricValue(b.server.url, 'horizon_webhook_deliveries_total', { outcome: 'duplicate' }));
     expect(duplicates).toBe(2);
   });
 

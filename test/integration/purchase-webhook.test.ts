@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
+import { DASHBOARD_TEST_CHANGE } from '../../src/emulator/webhooks.ts';
 import { MemoryDeliveryRecorder } from '../../src/events/delivery-recorder.ts';
 import { InMemoryPurchaseEventLog } from '../../src/events/memory-purchase-event-log.ts';
 import type { PurchaseEvent } from '../../src/events/purchase-event-log.ts';
@@ -14,29 +15,14 @@ import { signWebhookBody } from '../../src/shared/webhook-signature.ts';
 import { emulator, subgraph, type EmulatorHandle, type SubgraphHandle } from '../helpers/harness.ts';
 import { PLANTED_SECRET, transcript } from '../helpers/planted-secret.ts';
 import { send } from '../helpers/raw-http.ts';
-import { parseMetrics } from '../ops/prometheus-text.ts';
+import { capturedDelivery, metricValue } from '../helpers/webhook-deliveries.ts';
 
 // `/webhooks/horizon` over real HTTP with hand-signed bodies shaped like Meta's captured
 // deliveries: the handshake, the signature, what each kind of delivery records, dedupe, limits.
 
 const TOKEN = 'verify-token-for-the-webhook-test';
 const APP_ENTRY = '1176155782242424';
-/** The captured real purchase (docs/purchase-events.md), player shortened. */
-const CAPTURED = webhookBody([
-  {
-    id: APP_ENTRY,
-    time: 1780420524,
-    changes: [
-      orderStatusChange({
-        userId: '3567000000000474',
-        sku: 'Bundle_Xenodon',
-        notificationType: 'PURCHASED',
-        reportingId: '9ed497fb-7c3f-4e0e-afb8-ca286198ac9b',
-        eventTime: 1780420519,
-      }),
-    ],
-  },
-]);
+const CAPTURED = capturedDelivery();
 
 /** Every signature this file sent: none may come back in a response or a log line. */
 const signatures: string[] = [];
@@ -57,13 +43,7 @@ async function deliver(body: string, signing?: { signature: string | undefined }
 
 const all = async (): Promise<PurchaseEvent[]> => (await log.page({ first: 1000 })).events;
 
-async function metric(name: string, labels: Record<string, string>): Promise<number> {
-  const text = await (await fetch(`${sg.url}/metrics`)).text();
-  const sample = parseMetrics(text).find(
-    (s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v),
-  );
-  return sample?.value ?? 0;
-}
+const metric = (name: string, labels: Record<string, string>) => metricValue(sg.url, name, labels);
 
 beforeAll(async () => {
   log = new InMemoryPurchaseEventLog();
@@ -215,19 +195,7 @@ describe('a signed delivery', () => {
 
   it('records user_id "0" with no player, a dashboard test as test: true, unknown types and fields as UNKNOWN', async () => {
     const before = (await all()).length;
-    const dashboardSample = {
-      id: '0',
-      changes: [
-        orderStatusChange({
-          userId: '10149999707612630',
-          sku: 'item_sku_1',
-          notificationType: 'PURCHASED',
-          reportingId: '03f8833e-9c02-4fa0-978f-4cfe91f86bae',
-          eventTime: 1659742639,
-          developerPayload: '{"quoteId": 1234567}',
-        }),
-      ],
-    };
+    const dashboardSample = { id: '0', changes: [DASHBOARD_TEST_CHANGE] };
     const body = webhookBody([
       {
         id: APP_ENTRY,

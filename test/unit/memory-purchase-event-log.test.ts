@@ -3,23 +3,9 @@ import { comparePurchaseEventIds, EventIdClock, isPurchaseEventId } from '../../
 import { MemoryDeliveryRecorder } from '../../src/events/delivery-recorder.ts';
 import { InMemoryPurchaseEventLog } from '../../src/events/memory-purchase-event-log.ts';
 import type { NewPurchaseEvent, PurchaseEvent } from '../../src/events/purchase-event-log.ts';
+import { purchaseEvent } from '../helpers/purchase-events.ts';
 
-function event(overrides: Partial<NewPurchaseEvent> = {}): NewPurchaseEvent {
-  return {
-    type: 'PURCHASED',
-    field: 'order_status',
-    occurredAt: '2026-06-02T10:15:19.000Z',
-    receivedAt: new Date().toISOString(),
-    userId: '3567000000000474',
-    sku: 'Bundle_Xenodon',
-    reportingId: 'r-1',
-    developerPayload: null,
-    subscriptionId: null,
-    test: false,
-    raw: '{}',
-    ...overrides,
-  };
-}
+const event = purchaseEvent;
 
 const skus = (events: PurchaseEvent[]) => events.map((e) => e.sku);
 

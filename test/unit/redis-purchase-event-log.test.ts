@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { NewPurchaseEvent, PurchaseEvent } from '../../src/events/purchase-event-log.ts';
+import type { PurchaseEvent } from '../../src/events/purchase-event-log.ts';
+import { purchaseEvent } from '../helpers/purchase-events.ts';
 import { isPurchaseEventId } from '../../src/events/event-ids.ts';
 import { createLogger } from '../../src/logger.ts';
 import { RedisConnection, RedisPurchaseEventLog } from '../../src/shared-state/index.ts';
@@ -37,22 +38,7 @@ async function replicaLog(name: string, max = 1000): Promise<RedisPurchaseEventL
   return log;
 }
 
-function event(overrides: Partial<NewPurchaseEvent> = {}): NewPurchaseEvent {
-  return {
-    type: 'PURCHASED',
-    field: 'order_status',
-    occurredAt: '2026-06-02T10:15:19.000Z',
-    receivedAt: new Date().toISOString(),
-    userId: '3567000000000474',
-    sku: 'Bundle_Xenodon',
-    reportingId: 'r-1',
-    developerPayload: '""',
-    subscriptionId: null,
-    test: false,
-    raw: '{"user_id":"3567000000000474"}',
-    ...overrides,
-  };
-}
+const event = purchaseEvent;
 
 const skus = (events: PurchaseEvent[]) => events.map((e) => e.sku);
 
@@ -113,7 +99,7 @@ describe.skipIf(!redisReachable)('RedisPurchaseEventLog', () => {
     ]);
     expect(skus(mixed.recorded)).toEqual(['second']);
     expect(mixed.duplicates).toBe(2);
-    expect(skus((await b.page({ first: 10 })).events)).toEqual(['second', 'Bundle_Xenodon']);
+    expect(skus((await b.page({ first: 10 })).events)).toEqual(['second', 'sword_of_light']);
   });
 
   it("tells every replica's subscribers of an event appended on any of them", async () => {
