@@ -104,6 +104,11 @@ export const EnvSchema = z
       description:
         'How long an optional upstream field that Meta refused is left out of its route before it is asked for again, ms.',
     }),
+    HORIZON_DELETE_CONCURRENCY: documented(wholeNumber(1, 100, 5), {
+      group: HORIZON,
+      description:
+        'Upstream DELETEs (entries, leaderboards) in flight at once; more tends to make Meta answer 500, code 2.',
+    }),
     HORIZON_BATCH_CONCURRENCY: documented(wholeNumber(1, 256, 128), {
       group: HORIZON,
       description: 'Upstream calls of one request in flight at once.',
@@ -474,6 +479,8 @@ export interface Config {
   maxResponseBytes: number;
   /** How long a refused optional upstream field is left out, ms. */
   fieldRefusalTtlMs: number;
+  /** Upstream DELETEs in flight at once. */
+  deleteConcurrency: number;
   /** How many upstream calls of one DataLoader batch run at once. */
   batchConcurrency: number;
   /** Upstream retries, circuit breakers and bulkhead. */
@@ -554,6 +561,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     writeTimeoutMs: e.HORIZON_WRITE_TIMEOUT_MS,
     maxResponseBytes: e.HORIZON_MAX_RESPONSE_BYTES,
     fieldRefusalTtlMs: e.HORIZON_FIELD_REFUSAL_TTL_MS,
+    deleteConcurrency: e.HORIZON_DELETE_CONCURRENCY,
     batchConcurrency: e.HORIZON_BATCH_CONCURRENCY,
     resilience: {
       retry: {

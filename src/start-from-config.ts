@@ -71,6 +71,7 @@ export async function startFromConfig(
     onUnknownValue: observability.onUnknownValue,
     onFieldRefused: observability.onFieldRefused,
     fieldRefusalTtlMs: config.fieldRefusalTtlMs,
+    deleteConcurrency: config.deleteConcurrency,
     sharedFieldRefusals: shared?.fieldRefusals,
   });
   const server = await startServer(

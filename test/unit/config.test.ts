@@ -15,6 +15,9 @@ describe('configuration', () => {
       // A read attempt may take 5 s in total, a write 15 s (real score submits take 3-4 s).
       timeoutMs: 5000,
       writeTimeoutMs: 15000,
+      // A refused guessed field is left out for 1 h; at most 5 upstream DELETEs in flight.
+      fieldRefusalTtlMs: 3_600_000,
+      deleteConcurrency: 5,
     });
   });
 
@@ -26,9 +29,20 @@ describe('configuration', () => {
       PORT: '5000',
       CACHE_TTL_SECONDS: '0',
       HORIZON_TIMEOUT_MS: '2500',
+      HORIZON_WRITE_TIMEOUT_MS: '9000',
+      HORIZON_FIELD_REFUSAL_TTL_MS: '60000',
+      HORIZON_DELETE_CONCURRENCY: '2',
     });
     expect(config.credentials).toEqual({ appId: '123', appSecret: 's3cret' });
-    expect(config).toMatchObject({ port: 5000, cacheTtlMs: 0, timeoutMs: 2500 });
+    expect(config).toMatchObject({
+      port: 5000,
+      cacheTtlMs: 0,
+      timeoutMs: 2500,
+      writeTimeoutMs: 9000,
+      fieldRefusalTtlMs: 60_000,
+      deleteConcurrency: 2,
+    });
+    expect(() => loadConfig({ HORIZON_DELETE_CONCURRENCY: '0' })).toThrow(/HORIZON_DELETE_CONCURRENCY/);
   });
 
   it('refuses one credential without the other, naming the missing variable', () => {
