@@ -1,4 +1,5 @@
 import { SignJWT } from 'jose';
+import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InMemoryPurchaseEventLog } from '../../src/events/memory-purchase-event-log.ts';
 import type { PurchaseEventLog } from '../../src/events/purchase-event-log.ts';
@@ -209,6 +210,21 @@ describe('access on the WebSocket', () => {
     );
     expect(overHttp.status).toBe(400);
     expect(overHttp.errors?.[0]?.extensions?.code, overHttp.raw).toBe('OPERATION_NOT_SUPPORTED');
+  });
+});
+
+describe('the upgrade request', () => {
+  it('is taken on /graphql only: another path answers a JSON 404 and no socket is opened', async () => {
+    const ws = new WebSocket(`${sg.url.replace(/^http/, 'ws')}/webhooks/horizon`, 'graphql-transport-ws');
+    const status = await new Promise<number>((resolve, reject) => {
+      ws.once('unexpected-response', (req, res) => {
+        req.destroy();
+        resolve(res.statusCode ?? 0);
+      });
+      ws.once('open', () => reject(new Error('a socket was opened')));
+      ws.once('error', () => {});
+    });
+    expect(status).toBe(404);
   });
 });
 
