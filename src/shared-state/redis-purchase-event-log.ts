@@ -17,6 +17,11 @@ export interface RedisPurchaseEventLogOptions {
   streamKey: string;
   /** Prefix of the dedupe keys, e.g. `horizon:app:123:webhook:seen:`. */
   dedupeKeyPrefix: string;
+  /**
+   * Prefix of each player's own stream (the same entries, same ids, for that player's pages), e.g.
+   * `horizon:app:123:events:user:`. Default: `streamKey` + `:user:`.
+   */
+  userStreamPrefix?: string;
   /** Pub/sub channel of live events, e.g. `horizon:app:123:events:live`. */
   channel: string;
   /** Approximate bound of the stream (`HORIZON_EVENTS_MAX`). */
@@ -27,16 +32,25 @@ export interface RedisPurchaseEventLogOptions {
 }
 
 /**
- * For each event: `SET <dedupe key> NX EX ttl`, and only when that set it, `XADD … MAXLEN ~ max`.
- * One script, so a key is never taken without its event being appended (a crash in between cannot
- * turn Meta's retry into a "duplicate" of an event that was never stored). Returns the new id per
- * event, '' for a duplicate.
+ * Appends events: per event, ARGV holds a flag (`d`: only when its dedupe key is new, `-`: always),
+ * whether it has a player (`u`) and its JSON; KEYS holds the stream, then per event its dedupe key
+ * and its player's stream (the stream's own name where there is none). With `d`, `SET <key> NX EX
+ * ttl` comes first, and the event is appended only when that set it: one script, so a key is never
+ * taken without its event (a crash in between cannot turn Meta's retry into a "duplicate" of an
+ * event never stored). Each event goes to the stream (`XADD … MAXLEN ~ max`) and, under the same
+ * id, to its player's stream. Returns the new id per event, '' for a duplicate.
  */
-const RECORD_ONCE = redisScript(`
+const APPEND = redisScript(`
 local ids = {}
-for i = 2, #KEYS do
-  if redis.call('SET', KEYS[i], '1', 'NX', 'EX', ARGV[2]) then
-    ids[#ids + 1] = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'e', ARGV[i + 1])
+local n = (#KEYS - 1) / 2
+for i = 1, n do
+  local dedupe, player, event = ARGV[3 * i], ARGV[3 * i + 1], ARGV[3 * i + 2]
+  if dedupe == '-' or redis.call('SET', KEYS[2 * i], '1', 'NX', 'EX', ARGV[2]) then
+    local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'e', event)
+    if player == 'u' then
+      redis.call('XADD', KEYS[2 * i + 1], 'MAXLEN', '~', ARGV[1], id, 'e', event)
+    end
+    ids[#ids + 1] = id
   else
     ids[#ids + 1] = ''
   end
@@ -75,27 +89,40 @@ export class RedisPurchaseEventLog implements PurchaseEventLog, DeliveryRecorder
   }
 
   async append(events: readonly NewPurchaseEvent[]): Promise<PurchaseEvent[]> {
-    if (events.length === 0) return [];
-    const multi = this.#redis.client.multi();
-    for (const event of events) multi.xAdd(this.#options.streamKey, '*', this.#entry(event), this.#trim());
-    const ids = (await multi.exec()) as unknown as string[];
-    return this.#published(events.map((event, i) => ({ ...event, id: String(ids[i]) })));
+    const recorded = await this.#append(events.map((event) => ({ event })));
+    return this.#published(recorded.filter((event): event is PurchaseEvent => event !== undefined));
   }
 
   /** `DeliveryRecorder`: appends the events whose dedupe key is new, atomically with the key. */
   async record(items: readonly KeyedPurchaseEvent[]): Promise<RecordOutcome> {
-    if (items.length === 0) return { recorded: [], duplicates: 0 };
-    const { streamKey, dedupeKeyPrefix, max, dedupeTtlSeconds } = this.#options;
-    const ids = (await this.#redis.run(
-      RECORD_ONCE,
-      [streamKey, ...items.map((item) => dedupeKeyPrefix + item.key)],
-      [String(max), String(dedupeTtlSeconds), ...items.map((item) => this.#entry(item.event).e)],
-    )) as string[];
-    const recorded: PurchaseEvent[] = [];
-    items.forEach((item, i) => {
-      if (ids[i]) recorded.push({ ...item.event, id: ids[i] });
-    });
+    const recorded = (await this.#append(items)).filter(
+      (event): event is PurchaseEvent => event !== undefined,
+    );
     return { recorded: this.#published(recorded), duplicates: items.length - recorded.length };
+  }
+
+  /** Runs `APPEND`; undefined for each duplicate. */
+  async #append(
+    items: readonly { event: NewPurchaseEvent; key?: string }[],
+  ): Promise<(PurchaseEvent | undefined)[]> {
+    if (items.length === 0) return [];
+    const { streamKey, dedupeKeyPrefix, max, dedupeTtlSeconds } = this.#options;
+    const keys = [streamKey];
+    const args = [String(max), String(dedupeTtlSeconds)];
+    for (const { event, key } of items) {
+      keys.push(
+        key === undefined ? streamKey : dedupeKeyPrefix + key,
+        this.#userStream(event.userId) ?? streamKey,
+      );
+      args.push(key === undefined ? '-' : 'd', event.userId === null ? '-' : 'u', JSON.stringify(event));
+    }
+    const ids = (await this.#redis.run(APPEND, keys, args)) as string[];
+    return items.map(({ event }, i) => (ids[i] ? { ...event, id: ids[i] } : undefined));
+  }
+
+  #userStream(userId: string | null): string | undefined {
+    if (userId === null) return undefined;
+    return (this.#options.userStreamPrefix ?? `${this.#options.streamKey}:user:`) + userId;
   }
 
   async page(query: PurchaseEventPageQuery): Promise<PurchaseEventPage> {
@@ -103,10 +130,12 @@ export class RedisPurchaseEventLog implements PurchaseEventLog, DeliveryRecorder
     let end = query.after === undefined ? '+' : `(${query.after}`;
     // Ids start with the ms they were added, never before `receivedAt`.
     const start = query.since ? String(query.since.getTime()) : '-';
-    const filtered = query.userId !== undefined || (query.types?.length ?? 0) > 0 || query.since;
+    // A player's page reads that player's own stream: no scan of everyone's events.
+    const stream = (query.userId !== undefined && this.#userStream(query.userId)) || this.#options.streamKey;
+    const filtered = (query.types?.length ?? 0) > 0 || query.since;
     const chunk = filtered ? Math.max(SCAN_CHUNK, query.first + 1) : query.first + 1;
     for (;;) {
-      const entries = (await this.#redis.client.xRevRange(this.#options.streamKey, end, start, {
+      const entries = (await this.#redis.client.xRevRange(stream, end, start, {
         COUNT: chunk,
       })) as StreamEntry[];
       for (const entry of entries) {
@@ -147,14 +176,6 @@ export class RedisPurchaseEventLog implements PurchaseEventLog, DeliveryRecorder
   /** Stops telling subscribers; the connection belongs to the shared state, which closes it. */
   async close(): Promise<void> {
     this.#listeners.clear();
-  }
-
-  #entry(event: NewPurchaseEvent): { e: string } {
-    return { e: JSON.stringify(event) };
-  }
-
-  #trim() {
-    return { TRIM: { strategy: 'MAXLEN', strategyModifier: '~', threshold: this.#options.max } } as const;
   }
 
   #parse(entry: StreamEntry): PurchaseEvent | undefined {

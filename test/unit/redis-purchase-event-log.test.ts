@@ -72,6 +72,9 @@ describe.skipIf(!redisReachable)('RedisPurchaseEventLog', () => {
       event({ sku: `n${i}`, userId: i % 400 === 7 ? '42' : '1', type: i === 3 ? 'REFUNDED' : 'PURCHASED' }),
     );
     await log.append(many);
+    // A player's pages read the player's own stream (same ids), not everyone's events.
+    const connection = connections[connections.length - 1]!;
+    expect(await connection.client.xLen(`${redis.prefix}filters:events:user:42`)).toBe(3);
     const mine = await log.page({ first: 2, userId: '42' });
     expect(skus(mine.events)).toEqual(['n807', 'n407']);
     expect(mine.hasNextPage).toBe(true);
