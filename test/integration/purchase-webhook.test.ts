@@ -94,10 +94,12 @@ describe('the verification handshake', () => {
 });
 
 describe('a signed delivery', () => {
-  it('records the captured PURCHASED change, occurredAt = event_time, answered 200', async () => {
+  it('records the captured PURCHASED change, occurredAt = event_time, answered 200 without calling Meta', async () => {
+    await sg.emulator.checkpoint();
     const res = await deliver(CAPTURED);
     expect(res.status).toBe(200);
     expect(res.json()).toEqual({ received: 1, recorded: 1, duplicates: 0 });
+    expect((await sg.emulator.counts()).total).toBe(0);
     const [event] = await all();
     expect(event).toMatchObject({
       type: 'PURCHASED',
