@@ -2,7 +2,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { subgraph, type SubgraphHandle } from '../helpers/harness.ts';
 
 const SECRET = 'router-secret-for-tests-0123456789';
-const QUERY = '{ user(id: "1000000000000001") { achievements { apiName } } }';
+// A read without guessed fields: one upstream call against the lenient and the strict emulator.
+const QUERY = '{ user(id: "1000000000000001") { entitlements { sku } } }';
 
 describe('router-only access with ROUTER_SECRET', () => {
   let sg: SubgraphHandle;
