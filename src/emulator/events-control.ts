@@ -2,6 +2,8 @@
  * Control endpoints that make things happen the way a player would on the headset, and drive the
  * webhook (`webhooks.ts`):
  * - `POST /__emulator/purchases {user_id, sku}`: a purchase (a subscription sku starts a subscription);
+ * - `POST /__emulator/subscriptions/{renew,uncancel,expire} {user_id, sku}`: what Meta's billing does
+ *   to a subscription over time (the S2S API has no such calls);
  * - `POST /__emulator/webhooks/faults {fault, times?}`: arms a fault knob (`WEBHOOK_FAULTS`);
  * - `POST /__emulator/webhooks/test`: the dashboard's test delivery;
  * - `GET /__emulator/webhooks/deliveries`: every delivery attempt and the status it got.
@@ -48,6 +50,8 @@ export function handleEventControl(
 ): ControlAnswer | undefined {
   const endpoint = `${method} ${path.replace(/\/+$/, '')}`;
   if (endpoint === 'POST /__emulator/purchases') return purchase(state, webhooks, body);
+  const lifecycle = /^POST \/__emulator\/subscriptions\/(renew|uncancel|expire)$/.exec(endpoint)?.[1];
+  if (lifecycle) return subscriptionChange(state, webhooks, lifecycle as keyof typeof LIFECYCLE, body);
   if (!endpoint.includes(' /__emulator/webhooks/')) return undefined;
   if (!webhooks)
     return error(
@@ -99,6 +103,52 @@ function purchase(state: EmulatorState, webhooks: WebhookSender | undefined, bod
   state.purchases.push({ id, user_id: userId, sku, grant_time: now, expiration_time: 0 });
   webhooks?.order(userId, sku, 'PURCHASED');
   return { status: 200, body: { id } };
+}
+
+/** What each lifecycle step does to the record, and the webhook field it sends. */
+const LIFECYCLE = {
+  renew: {
+    field: 'subscription_renewal_success',
+    apply(record: SubscriptionRecord, now: number) {
+      const start = Math.max(record.period_end_time ?? now, now);
+      record.period_start_time = start;
+      record.period_end_time = start + PERIOD_SECONDS;
+      record.next_renewal_time = record.period_end_time;
+    },
+  },
+  uncancel: {
+    field: 'subscription_uncanceled',
+    apply(record: SubscriptionRecord) {
+      record.cancellation_time = undefined;
+    },
+  },
+  expire: {
+    field: 'subscription_expired',
+    apply(record: SubscriptionRecord, now: number) {
+      record.is_active = false;
+      record.period_end_time = Math.min(record.period_end_time ?? now, now);
+      record.next_renewal_time = undefined;
+    },
+  },
+} as const;
+
+function subscriptionChange(
+  state: EmulatorState,
+  webhooks: WebhookSender | undefined,
+  step: keyof typeof LIFECYCLE,
+  body: string,
+): ControlAnswer {
+  const parsed = read(PurchaseSchema, body);
+  if ('status' in parsed) return parsed;
+  const record = state.subscriptions.find(
+    (s) => s.user_id === parsed.user_id && s.sku === parsed.sku && s.is_active,
+  );
+  if (!record) return error(400, `User ${parsed.user_id} has no active ${parsed.sku} subscription`);
+  if (step === 'uncancel' && record.cancellation_time === undefined)
+    return error(400, `The ${parsed.sku} subscription is not cancelled`);
+  LIFECYCLE[step].apply(record, nowSeconds());
+  webhooks?.subscription(LIFECYCLE[step].field, subscriptionOf(record));
+  return { status: 200, body: { id: record.id } };
 }
 
 function read<T extends z.ZodType>(schema: T, body: string): z.output<T> | ControlAnswer {

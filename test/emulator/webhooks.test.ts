@@ -206,6 +206,35 @@ describe('POST /__emulator/purchases', () => {
   });
 });
 
+describe('POST /__emulator/subscriptions/{renew,uncancel,expire}', () => {
+  it("sends the subscription's lifecycle and changes what the S2S API answers", async () => {
+    await startWith();
+    const sub = await control('POST', 'purchases', { user_id: APEX, sku: 'rally_pass_annual' });
+    const body = { user_id: APEX, sku: 'rally_pass_annual' };
+    expect((await control('POST', 'subscriptions/renew', body)).status).toBe(200);
+    expect((await control('POST', 'subscriptions/uncancel', body)).status).toBe(400); // not cancelled
+    await api('POST', 'application/cancel_subscription', {
+      owner_id: APEX,
+      sku: 'rally_pass_annual',
+      cancel_reason: '0',
+    });
+    await emu.webhooks!.idle();
+    expect((await control('POST', 'subscriptions/uncancel', body)).status).toBe(200);
+    expect((await control('POST', 'subscriptions/expire', body)).status).toBe(200);
+    expect((await control('POST', 'subscriptions/renew', body)).status).toBe(400); // no longer active
+    await emu.webhooks!.idle();
+    expect(changes().map((c) => c.field)).toEqual([
+      'subscription_started',
+      'subscription_renewal_success',
+      'subscription_canceled',
+      'subscription_uncanceled',
+      'subscription_expired',
+    ]);
+    expect(changes().every((c) => c.value.subscription?.id === sub.json.id)).toBe(true);
+    expect(changes().at(-1)!.value.subscription!.is_active).toBe(false);
+  });
+});
+
 describe('delivery', () => {
   it('retries a delivery answered non-2xx on its schedule, the same body each time, until a 2xx', async () => {
     await startWith();
