@@ -207,6 +207,15 @@ export const EnvSchema = z
       group: CALLERS,
       description: 'Most upstream calls an operation may be estimated to cause.',
     }),
+    EXPORT_MAX_IDS: documented(wholeNumber(1, 1_000_000, 10_000), {
+      group: CALLERS,
+      description: 'Most player ids in one `POST /exports/players` (docs/export.md).',
+    }),
+    EXPORT_MAX_RATE: documented(wholeNumber(1, 10_000, 20), {
+      group: CALLERS,
+      description:
+        'Upstream calls per second of one export (the `npm run export` command or an `/exports/…` answer) when HORIZON_RATE_LIMIT is unset; with it set, exports spend from that budget instead.',
+    }),
     MAX_QUERY_DEPTH: documented(wholeNumber(10, 100, 15), {
       group: CALLERS,
       description: 'Deepest selection.',
@@ -514,6 +523,8 @@ export interface Config {
   rateLimit?: RateLimit;
   /** Purchase events from Meta's webhooks: the log's bounds and `/webhooks/horizon`. */
   purchaseEvents: PurchaseEventsConfig;
+  /** Exports (docs/export.md): ids per `POST /exports/players`, and calls/s without a budget. */
+  export: { maxIds: number; maxRate: number };
 }
 
 /** `HORIZON_EVENTS_*` and `HORIZON_WEBHOOK_*`. */
@@ -593,6 +604,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     emulatorMode: { strict: e.EMULATOR_STRICT === 'true', latencyProfile: e.EMULATOR_LATENCY_PROFILE },
     redis: e.REDIS_URL ? { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX } : undefined,
     rateLimit: e.HORIZON_RATE_LIMIT,
+    export: { maxIds: e.EXPORT_MAX_IDS, maxRate: e.EXPORT_MAX_RATE },
     purchaseEvents: {
       streamMax: e.HORIZON_EVENTS_MAX,
       memoryMax: e.HORIZON_EVENTS_MEMORY_MAX,

@@ -21,7 +21,11 @@ import { InMemoryIdempotencyStore, type IdempotencyStore } from './graphql/mutat
 import { createSharedLists } from './graphql/data/index.ts';
 import { InMemoryPurchaseEventLog } from './events/memory-purchase-event-log.ts';
 import type { PurchaseEventLog } from './events/purchase-event-log.ts';
-import { horizonWebhookRouter, WEBHOOK_PATH, type HorizonWebhookOptions } from './webhooks/horizon-webhook.ts';
+import {
+  horizonWebhookRouter,
+  WEBHOOK_PATH,
+  type HorizonWebhookOptions,
+} from './webhooks/horizon-webhook.ts';
 import type { ListInvalidation } from './graphql/loaders/shared-list.ts';
 import { upstreamFailure } from './graphql/errors.ts';
 import type { KnownSizes } from './graphql/data/cost.ts';
@@ -46,6 +50,7 @@ import {
   type Observability,
 } from './observability/index.ts';
 import { requireRouterSecret } from './router-secret.ts';
+import { exportRouter } from './export/http.ts';
 
 /** What the HTTP server needs; everything else is derived. */
 export interface ServerOptions {
@@ -85,6 +90,8 @@ export interface ServerOptions {
   shutdownTimeoutMs?: number;
   /** How long `close()` keeps serving after `/readyz` turned not ready, ms. Default 0. */
   shutdownDelayMs?: number;
+  /** `/exports/…` (docs/export.md): ids per players request, and calls/s when no budget paces. Default 10 000 ids, 20 calls/s. */
+  exports?: { maxIds: number; maxRate?: number };
 }
 
 /** A started subgraph server. */
@@ -199,6 +206,19 @@ export async function startServer(
       logger,
       record: recordRefusal,
       hooks: options.webhook && metrics.webhookHooks(),
+    }),
+  );
+  app.use(
+    '/exports',
+    exportRouter({
+      horizon,
+      logger,
+      resolveCaller: contextDeps.resolveCaller,
+      record: recordRefusal,
+      routerSecret: options.routerSecret,
+      maxIds: options.exports?.maxIds ?? 10_000,
+      maxRate: options.exports ? options.exports.maxRate : 20,
+      batchConcurrency: options.batchConcurrency,
     }),
   );
   app.use(notFound(recordRefusal));

@@ -57,23 +57,7 @@ export async function startFromConfig(
     readinessUpstreamGraceMs: config.readinessUpstreamGraceMs,
   });
   const shared = sharedState(config, upstream.appId, logger, observability);
-  const horizon = new HorizonClient({
-    admission: budget(config, shared, observability),
-    // Meta throttles per app: a throttled replica pauses the whole fleet when shared.
-    coolDown: new ThrottleCoolDown({ channel: shared?.coolDown, hooks: observability.coolDownHooks }),
-    ...upstream,
-    connections: config.maxConnections,
-    timeoutMs: config.timeoutMs,
-    writeTimeoutMs: config.writeTimeoutMs,
-    maxResponseBytes: config.maxResponseBytes,
-    resilience: config.resilience,
-    observer: observability.upstreamObserver,
-    onUnknownValue: observability.onUnknownValue,
-    onFieldRefused: observability.onFieldRefused,
-    fieldRefusalTtlMs: config.fieldRefusalTtlMs,
-    deleteConcurrency: config.deleteConcurrency,
-    sharedFieldRefusals: shared?.fieldRefusals,
-  });
+  const horizon = horizonClient(config, upstream, observability, shared);
   const server = await startServer(
     {
       horizon,
@@ -92,6 +76,11 @@ export async function startFromConfig(
       listInvalidation: shared?.invalidation,
       ...purchaseEvents(config, upstream.appSecret, shared),
       onClosed: shared?.close,
+      // Exports spend from HORIZON_RATE_LIMIT's budget when set, else EXPORT_MAX_RATE paces them.
+      exports: {
+        maxIds: config.export.maxIds,
+        maxRate: config.rateLimit ? undefined : config.export.maxRate,
+      },
       ...overrides,
     },
     config.port,
@@ -101,10 +90,41 @@ export async function startFromConfig(
 }
 
 /**
+ * The Horizon client as configured: resilience, the budget (`admission`, by default
+ * HORIZON_RATE_LIMIT's, on Redis when shared), timeouts, observers. The server and the export
+ * command (`src/export/cli.ts`, which passes an admission that waits for room) both build it here.
+ */
+export function horizonClient(
+  config: Config,
+  upstream: Upstream,
+  observability: Observability,
+  shared: SharedState | undefined,
+  admission: UpstreamAdmission | undefined = budget(config, shared, observability),
+): HorizonClient {
+  return new HorizonClient({
+    admission,
+    // Meta throttles per app: a throttled replica pauses the whole fleet when shared.
+    coolDown: new ThrottleCoolDown({ channel: shared?.coolDown, hooks: observability.coolDownHooks }),
+    ...upstream,
+    connections: config.maxConnections,
+    timeoutMs: config.timeoutMs,
+    writeTimeoutMs: config.writeTimeoutMs,
+    maxResponseBytes: config.maxResponseBytes,
+    resilience: config.resilience,
+    observer: observability.upstreamObserver,
+    onUnknownValue: observability.onUnknownValue,
+    onFieldRefused: observability.onFieldRefused,
+    fieldRefusalTtlMs: config.fieldRefusalTtlMs,
+    deleteConcurrency: config.deleteConcurrency,
+    sharedFieldRefusals: shared?.fieldRefusals,
+  });
+}
+
+/**
  * With REDIS_URL: idempotency keys, the budget and cache invalidations shared with the other
  * replicas of this app, Redis's availability in /readyz and in metrics. Connecting is not awaited.
  */
-function sharedState(
+export function sharedState(
   config: Config,
   appId: string,
   logger: Logger,
@@ -132,7 +152,7 @@ function sharedState(
 }
 
 /** HORIZON_RATE_LIMIT: on Redis for the whole fleet when shared, else for this process. */
-function budget(
+export function budget(
   config: Config,
   shared: SharedState | undefined,
   observability: Observability,

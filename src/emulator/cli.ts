@@ -1,6 +1,7 @@
 /**
  * `npm run emulator -- [--port 8787] [--host 127.0.0.1] [--fixture PATH] [--latency MS]
- *  [--latency-profile off|realistic] [--strict] [--app-id ID] [--app-secret SECRET] [--int64-as-numbers]`
+ *  [--latency-profile off|realistic] [--strict] [--app-id ID] [--app-secret SECRET] [--int64-as-numbers]
+ *  [--generate players=N,entries=N]`
  *
  * Runs the emulator until SIGINT/SIGTERM and prints what is needed to call it. `EMULATOR_STRICT`
  * and `EMULATOR_LATENCY_PROFILE` set the defaults of `--strict` and `--latency-profile`.
@@ -11,7 +12,9 @@ import {
   emulatorModeFromEnv,
   LATENCY_PROFILES,
   loadFixture,
+  parseGenerateOption,
   startEmulator,
+  type GenerateOptions,
   type LatencyProfile,
 } from './index.ts';
 import { webhookOptionsFrom, type EmulatorWebhookOptions } from './webhooks.ts';
@@ -29,6 +32,9 @@ const USAGE = `Usage: npm run emulator -- [options]
   --app-id ID          app id instead of the fixture's
   --app-secret SECRET  app secret instead of the fixture's
   --int64-as-numbers   write int64 values as JSON numbers instead of strings
+  --generate SPEC      add generated data on top of the fixture, the same on every start:
+                       players=N,entries=N[,leaderboard=NAME][,seed=N] (a board GENERATED_BOARD
+                       of N entries; N players with achievements, purchases, subscriptions)
   --webhook-url URL    deliver Meta's IAP webhook there (purchases via POST /__emulator/purchases,
                        refunds, consumptions, cancellations); also EMULATOR_WEBHOOK_URL
   --webhook-secret S   its signing key (default the app secret); also EMULATOR_WEBHOOK_SECRET
@@ -47,6 +53,7 @@ async function main(): Promise<void> {
       'app-id': { type: 'string' },
       'app-secret': { type: 'string' },
       'int64-as-numbers': { type: 'boolean', default: false },
+      generate: { type: 'string' },
       'webhook-url': { type: 'string' },
       'webhook-secret': { type: 'string' },
       'webhook-time-scale': { type: 'string' },
@@ -72,6 +79,12 @@ async function main(): Promise<void> {
   const strict = values.strict ?? fromEnv.strict ?? false;
   if (values['app-id'] !== undefined && !/^\d+$/.test(values['app-id']))
     fail('--app-id must be a numeric id');
+  let generate: GenerateOptions | undefined;
+  try {
+    generate = values.generate === undefined ? undefined : parseGenerateOption(values.generate);
+  } catch (error) {
+    fail(`--generate: ${(error as Error).message}`);
+  }
 
   let webhook: EmulatorWebhookOptions | undefined;
   try {
@@ -95,6 +108,7 @@ async function main(): Promise<void> {
     latencyProfile,
     strict,
     int64AsString: !values['int64-as-numbers'],
+    generate,
     webhook,
   });
   const appToken = `OC|${emulator.app.id}|${emulator.app.secret}`;
@@ -106,6 +120,7 @@ async function main(): Promise<void> {
       `  mode        ${strict ? 'strict (answers like the real API; see src/emulator/README.md)' : 'lenient (default)'}`,
       `  latency     ${latencyMs} ms + profile ${latencyProfile}`,
       webhook ? `  webhook     ${webhook.url} (signed, retried on non-2xx)` : undefined,
+      generate ? `  generated   ${values.generate}` : undefined,
       `  app id      ${emulator.app.id}`,
       `  app secret  ${emulator.app.secret}`,
       `  app token   ${appToken}`,

@@ -34,6 +34,9 @@ const FaultSchema = z
     error: 'body and headers need a status (or throttle: true for headers)',
   });
 
+/** How many call arrival times `GET /__emulator/request-times` keeps. */
+const MAX_TIMES = 100_000;
+
 /** An injected fault, as accepted by `POST /__emulator/faults`. */
 export type Fault = Omit<z.output<typeof FaultSchema>, 'route'> & { route: RouteTemplate };
 
@@ -53,6 +56,8 @@ export interface FaultResponse {
 /** Counters and pending faults of one emulator. */
 export class Control {
   private readonly counts = new Map<RouteTemplate, number>();
+  /** When the latest API calls arrived (`Date.now()`), oldest first, at most `MAX_TIMES`. */
+  private times: number[] = [];
   private faults: Fault[] = [];
 
   constructor(private readonly reloadFixture: () => void) {}
@@ -60,6 +65,8 @@ export class Control {
   /** Counts one API call (faulted ones included). */
   count(route: RouteTemplate): void {
     this.counts.set(route, (this.counts.get(route) ?? 0) + 1);
+    this.times.push(Date.now());
+    if (this.times.length > 2 * MAX_TIMES) this.times = this.times.slice(-MAX_TIMES);
   }
 
   /** Takes one use of the oldest pending fault for `route`, if any. */
@@ -77,6 +84,10 @@ export class Control {
       for (const n of this.counts.values()) total += n;
       return { status: 200, body: { total, byRoute: Object.fromEntries(this.counts) } };
     }
+    if (endpoint === 'GET /__emulator/request-times') {
+      // For rate checks: the arrival times of the latest calls (faulted ones included).
+      return { status: 200, body: { times: this.times.slice(-MAX_TIMES) } };
+    }
     if (endpoint === 'POST /__emulator/reset') {
       try {
         this.reloadFixture();
@@ -84,6 +95,7 @@ export class Control {
         return controlError(500, `Could not reload the fixture: ${(error as Error).message}`);
       }
       this.counts.clear();
+      this.times = [];
       this.faults = [];
       return { status: 200, body: { success: true } };
     }

@@ -14,6 +14,7 @@ import { leaderboardEndpoints } from './routes/leaderboards.ts';
 import { subscriptionEndpoints } from './routes/subscriptions.ts';
 import { userEndpoints } from './routes/users.ts';
 import { createEmulatorServer, type EmulatorRuntime } from './server.ts';
+import { generateInto, type GenerateOptions } from './generate.ts';
 import { EmulatorState } from './state.ts';
 import { InFlightLimit, STRICT_DELETE_CONCURRENCY } from './strict.ts';
 import { WebhookSender, type EmulatorWebhookOptions } from './webhooks.ts';
@@ -21,6 +22,7 @@ import { WebhookSender, type EmulatorWebhookOptions } from './webhooks.ts';
 export { FixtureSchema, loadFixture, type Fixture, type LoadedFixture } from './fixture-schema.ts';
 export { LATENCY_PROFILES, type LatencyProfile } from './latency.ts';
 export { WEBHOOK_FAULTS, WebhookSender, type EmulatorWebhookOptions, type WebhookFault } from './webhooks.ts';
+export { GENERATED_USER_BASE, parseGenerateOption, type GenerateOptions } from './generate.ts';
 
 /** The demo fixture shipped with the project, used when no fixture is given. */
 export const DEMO_FIXTURE_PATH = fileURLToPath(new URL('../../fixtures/demo.json', import.meta.url));
@@ -56,6 +58,12 @@ export interface EmulatorOptions {
    * and cancellations. Default: no webhook.
    */
   webhook?: EmulatorWebhookOptions;
+  /**
+   * Big data generated at start (and again on each reset) on top of the fixture: a leaderboard of
+   * `entries` entries and `players` players with achievements, purchases and subscriptions.
+   * Deterministic: the same options give the same data. Default: nothing generated.
+   */
+  generate?: GenerateOptions;
 }
 
 /** A running emulator. */
@@ -107,7 +115,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     const parsed =
       typeof source === 'string' ? parseFixture(loadFixture(source), source) : parseFixture(source, 'object');
     const app = { id: options.app?.id ?? parsed.app.id, secret: options.app?.secret ?? parsed.app.secret };
-    return new EmulatorState({ ...parsed, app });
+    const built = new EmulatorState({ ...parsed, app });
+    if (options.generate) generateInto(built, options.generate);
+    return built;
   };
   let state = load();
   const webhooks = options.webhook && new WebhookSender(options.webhook, state.app);

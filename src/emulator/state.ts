@@ -32,8 +32,31 @@ export type SubscriptionRecord = Defined<ParsedFixture['subscriptions'][number],
 
 /** A leaderboard with its entries, one per user (keyed by user id). */
 export type LeaderboardRecord = Defined<ParsedFixture['leaderboards'][number], 'id'> & {
-  entries: Map<string, EntryRecord>;
+  entries: EntryMap;
 };
+
+/**
+ * A leaderboard's entries by user id, with a version that every change bumps: the ranking of a
+ * board (sorted once, reused by every page read until the next change) is cached against it.
+ */
+export class EntryMap extends Map<string, EntryRecord> {
+  version = 0;
+
+  override set(key: string, value: EntryRecord): this {
+    this.version++;
+    return super.set(key, value);
+  }
+
+  override delete(key: string): boolean {
+    this.version++;
+    return super.delete(key);
+  }
+
+  override clear(): void {
+    this.version++;
+    super.clear();
+  }
+}
 
 /** A leaderboard entry. */
 export type EntryRecord = Defined<ParsedFixture['leaderboard_entries'][number], 'id'>;
@@ -79,7 +102,7 @@ export class EmulatorState {
       this.subscriptions.push({ ...s, id: s.id ?? this.newId(), extended_days: 0 });
     }
     for (const l of fixture.leaderboards) {
-      this.leaderboards.set(l.api_name, { ...l, id: l.id ?? this.newId(), entries: new Map() });
+      this.leaderboards.set(l.api_name, { ...l, id: l.id ?? this.newId(), entries: new EntryMap() });
     }
     for (const e of fixture.leaderboard_entries) {
       this.leaderboards.get(e.api_name)?.entries.set(e.user_id, { ...e, id: e.id ?? this.newId() });

@@ -17,7 +17,7 @@ import {
 import { pageSize, takePage } from '../paging.ts';
 import { parseJson } from '../json.ts';
 import type { Endpoint } from '../router.ts';
-import type { EntryRecord, LeaderboardRecord, UserRecord } from '../state.ts';
+import { EntryMap, type EntryRecord, type LeaderboardRecord, type UserRecord } from '../state.ts';
 import { STRICT_FULL_BOARD_PAGE_CAP } from '../strict.ts';
 import { userType } from './users.ts';
 
@@ -150,12 +150,8 @@ function readEntries(ctx: RequestContext): unknown {
     throw invalidParam(`start_at=${startAt} requires a user access token`);
 
   // Ranks are positions on the whole leaderboard, also when a filter shows only some of them.
-  let ranked: EntryView[] = rankEntries(leaderboard).map((entry, index) => ({
-    entry,
-    rank: index + 1,
-    leaderboard,
-    user: state.users.get(entry.user_id) as UserRecord,
-  }));
+  const board = rankedViews(leaderboard, state.users);
+  let ranked: EntryView[] = board.views;
   if (filter === 'FRIENDS' && viewer) {
     const circle = new Set([viewer.id, ...viewer.friends]);
     ranked = ranked.filter((v) => circle.has(v.entry.user_id));
@@ -163,8 +159,11 @@ function readEntries(ctx: RequestContext): unknown {
     const ids = params.idList('user_ids', { integersOnly: ctx.strict });
     if (!ids) throw missingParam('user_ids');
     for (const id of ids) if (!state.users.has(id)) throw invalidUserParam('user_ids', id);
-    const wanted = new Set(ids);
-    ranked = ranked.filter((v) => wanted.has(v.entry.user_id));
+    const positions = [...new Set(ids)].flatMap((id) => {
+      const index = board.indexByUser.get(id);
+      return index === undefined ? [] : [index];
+    });
+    ranked = positions.sort((a, b) => a - b).map((index) => board.views[index]!);
   }
 
   // Strict mode: a whole-board walk gets short pages and a `next` that fails (public clients step
@@ -187,6 +186,32 @@ function readEntries(ctx: RequestContext): unknown {
     summary: params.bool('summary', false) ? { total_count: ranked.length } : undefined,
     paging: page.paging,
   };
+}
+
+/** A board's ranking, built once per change of its entries (whole-board walks read it page by page). */
+interface RankedBoard {
+  version: number;
+  sortOrder: string;
+  views: EntryView[];
+  indexByUser: Map<string, number>;
+}
+
+const rankings = new WeakMap<LeaderboardRecord, RankedBoard>();
+
+function rankedViews(leaderboard: LeaderboardRecord, users: ReadonlyMap<string, UserRecord>): RankedBoard {
+  const cached = rankings.get(leaderboard);
+  const { version } = leaderboard.entries;
+  if (cached && cached.version === version && cached.sortOrder === leaderboard.sort_order) return cached;
+  const views = rankEntries(leaderboard).map((entry, index) => ({
+    entry,
+    rank: index + 1,
+    leaderboard,
+    user: users.get(entry.user_id) as UserRecord,
+  }));
+  const indexByUser = new Map(views.map((v, index) => [v.entry.user_id, index]));
+  const ranking = { version, sortOrder: leaderboard.sort_order, views, indexByUser };
+  rankings.set(leaderboard, ranking);
+  return ranking;
 }
 
 /** Best first; ties go to the better supplementary metric, then to the earlier entry. */
@@ -301,7 +326,7 @@ function upsertLeaderboard(ctx: RequestContext): LeaderboardRecord {
     earliest_allowed_entry_time: earliest,
     latest_allowed_entry_time: latest,
     title: titleFrom(params.get('title_locale_map')) ?? params.get('title') ?? existing?.title,
-    entries: existing?.entries ?? new Map(),
+    entries: existing?.entries ?? new EntryMap(),
   };
 }
 

@@ -12,7 +12,8 @@ export { createSharedLists, type SharedLists } from './source-scope.ts';
 
 /** What lives as long as the server and every operation's data sources use. */
 export interface DataSourceDependencies {
-  horizon: HorizonClient;
+  /** The client (only its per-operation view is used; the export passes its own paced view). */
+  horizon: Pick<HorizonClient, 'metered'>;
   lists: SharedLists;
   /** Upstream calls of one operation in flight at once. */
   batchConcurrency: number;

@@ -176,6 +176,27 @@ export async function getAllLeaderboardEntries(
 }
 
 /**
+ * `GET /leaderboard_entries` over the whole board in rank order, from the 0-based position
+ * `offset` to the end: one call per page of `limit` entries (the export's walk). Each page
+ * carries `summary.total_count`.
+ */
+export async function* leaderboardEntryPages(
+  client: HorizonTransport,
+  query: { apiName: string; offset: number; limit: number },
+): AsyncGenerator<LeaderboardEntriesPage, void, undefined> {
+  const { apiName, offset, limit } = query;
+  const first = entriesCall(client, {
+    apiName,
+    limit,
+    summary: true,
+    ...(offset > 0 ? { startAt: 'OFFSET' as const, offset } : {}),
+  });
+  // A whole board may be a million entries: the walk is bounded by the board, not a page count.
+  for await (const page of pages(client, first, { maxPages: Number.MAX_SAFE_INTEGER }))
+    yield toEntriesPage(page);
+}
+
+/**
  * `POST /leaderboard_submit_entry`: writes a score. With the app token `userId` is required;
  * with a player's token it must be absent. The API keeps the better score unless `forceUpdate`.
  */
