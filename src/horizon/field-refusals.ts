@@ -76,9 +76,15 @@ export class FieldRefusals {
 
   /**
    * Runs `call` as the probe of `route` when its guesses are unsettled: concurrent callers wait
-   * for the probe in flight, then run with what it found.
+   * for the probe in flight, then run with what it found. A settled route (the usual case) runs
+   * `call` straight away, without a promise of its own.
    */
-  async probe<T>(route: RouteTemplate, read: ReadFields, call: () => Promise<T>): Promise<T> {
+  probe<T>(route: RouteTemplate, read: ReadFields, call: () => Promise<T>): Promise<T> {
+    if (!this.#probes.has(route) && this.#accepted.has(route)) return call();
+    return this.#probe(route, read, call);
+  }
+
+  async #probe<T>(route: RouteTemplate, read: ReadFields, call: () => Promise<T>): Promise<T> {
     for (;;) {
       const running = this.#probes.get(route);
       if (!running) break;

@@ -1,12 +1,3 @@
-import {
-  DelegateBackoff,
-  ExponentialBackoff,
-  fullJitterGenerator,
-  handleWhen,
-  retry,
-  type IBackoff,
-  type IRetryBackoffContext,
-} from 'cockatiel';
 import { HorizonApiError } from './horizon-api-error.ts';
 
 /**
@@ -40,57 +31,47 @@ export class RetryPolicy {
   /**
    * Runs `attempt`, and again while the mode, the error, the attempt cap and the budget allow, and
    * while `refused()` (the route's breaker is open) does not say that a retry would not be sent.
+   * A plain loop: the call's deadline and throttle count are locals, not a policy, a backoff and
+   * their closures built for every call (this runs for every upstream call).
    */
-  execute<T>(mode: RetryMode, attempt: () => Promise<T>, refused: () => boolean): Promise<T> {
+  async execute<T>(mode: RetryMode, attempt: () => Promise<T>, refused: () => boolean): Promise<T> {
     const { maxAttempts, budgetMs, baseDelayMs } = this.#settings;
     if (mode === 'never' || maxAttempts <= 1) return attempt();
-    // A policy per call: its predicate and backoff close over this call's deadline.
     const deadline = Date.now() + budgetMs;
     // Throttling is retried at most once, and only when upstream said how long to wait.
     let throttledRetries = 0;
-    const retryable = (error: Error) => {
-      if (refused() || !worthRetrying(error, deadline)) return false;
-      if (!(error as HorizonApiError).isRateLimited) return true;
-      if ((error as HorizonApiError).retryAfterMs === undefined || throttledRetries >= 1) return false;
-      throttledRetries += 1;
-      return true;
-    };
-    const exponential = new ExponentialBackoff({
-      generator: fullJitterGenerator,
-      initialDelay: baseDelayMs,
-      maxDelay: budgetMs,
-    });
-    const policy = retry(
-      // With the breaker open, the caller is better served by the failure that opened it.
-      handleWhen(retryable),
-      {
-        // cockatiel counts retries, we count attempts.
-        maxAttempts: maxAttempts - 1,
-        backoff: new DelegateBackoff<IRetryBackoffContext<unknown>, IBackoff<unknown>>(
-          (context, previous) => {
-            const jittered = previous ? previous.next(context) : exponential.next();
-            const asked = 'error' in context.result ? retryAfterOf(context.result.error) : undefined;
-            const remaining = Math.max(0, deadline - Date.now());
-            return { delay: Math.min(asked ?? jittered.duration, remaining), state: jittered };
-          },
-        ),
-      },
-    );
-    return policy.execute(() => attempt());
+    for (let attempts = 1; ; attempts++) {
+      try {
+        return await attempt();
+      } catch (error) {
+        // With the breaker open, the caller is better served by the failure that opened it.
+        if (attempts >= maxAttempts || refused() || !worthRetrying(error, deadline)) throw error;
+        if (error.isRateLimited) {
+          if (error.retryAfterMs === undefined || throttledRetries >= 1) throw error;
+          throttledRetries += 1;
+        }
+        // Full jitter: a random delay below baseDelayMs · 2^(retry - 1), capped by the budget;
+        // upstream's Retry-After instead when it sent one; never past the deadline.
+        const jittered = Math.floor(Math.random() * Math.min(budgetMs, baseDelayMs * 2 ** (attempts - 1)));
+        const remaining = Math.max(0, deadline - Date.now());
+        await sleep(Math.min(error.retryAfterMs ?? jittered, remaining));
+      }
+    }
   }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /**
  * Only transient upstream failures are worth another attempt, and only while the budget lasts
- * (including any `Retry-After`); throttling only as `retryable` above allows. The breaker's and the bulkhead's refusals are not
- * `HorizonApiError`s at this point, so they are never retried: a retry would only add load.
+ * (including any `Retry-After`); throttling only as `execute` above allows. The breaker's and the
+ * bulkhead's refusals are not `HorizonApiError`s at this point, so they are never retried: a retry
+ * would only add load.
  */
-function worthRetrying(error: Error, deadline: number): boolean {
+function worthRetrying(error: unknown, deadline: number): error is HorizonApiError {
   if (!(error instanceof HorizonApiError) || !error.transient) return false;
   const remaining = deadline - Date.now();
   return remaining > 0 && (error.retryAfterMs ?? 0) < remaining;
-}
-
-function retryAfterOf(error: Error): number | undefined {
-  return error instanceof HorizonApiError ? error.retryAfterMs : undefined;
 }
