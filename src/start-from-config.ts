@@ -184,7 +184,8 @@ function purchaseEvents(
   };
 }
 
-function redisPassword(url: string | undefined): string | undefined {
+/** The password in REDIS_URL, to scrub from logs. */
+export function redisPassword(url: string | undefined): string | undefined {
   if (!url) return undefined;
   const password = decodeURIComponent(new URL(url).password);
   return password || undefined;

@@ -243,7 +243,7 @@ export function retryDelay(error: unknown, failures: number): number | undefined
 }
 
 /** The `HorizonApiError` behind `error` (data sources wrap it in a GraphQL error). */
-function horizonErrorOf(error: unknown): HorizonApiError | undefined {
+export function horizonErrorOf(error: unknown): HorizonApiError | undefined {
   for (let e = error, depth = 0; e && depth < 5; depth++) {
     if (e instanceof HorizonApiError) return e;
     e = (e as { originalError?: unknown; cause?: unknown }).originalError ?? (e as { cause?: unknown }).cause;
@@ -251,6 +251,7 @@ function horizonErrorOf(error: unknown): HorizonApiError | undefined {
   return undefined;
 }
 
-function describe(error: unknown): string {
+/** An error's message, for a log line or a refusal. */
+export function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
