@@ -29,6 +29,7 @@ import {
 } from './lib/peers.ts';
 import { startBenchRedis } from './lib/redis.ts';
 import { webhookBurst, type WebhookBurstResult } from './lib/webhook-burst.ts';
+import { exportScenario, type ExportResult } from './lib/export-scenario.ts';
 import { checkTargets, renderMarkdown, type BenchResults, type IdempotentWriteInfo } from './lib/report.ts';
 import { floorVariant, httpVariant, type Variant } from './lib/variants.ts';
 import { loadConfig } from '../src/config.ts';
@@ -36,7 +37,7 @@ import { loadConfig } from '../src/config.ts';
 const { values } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
-    scenarios: { type: 'string', default: 'S1,S2,S3,S4,S5,S6' },
+    scenarios: { type: 'string', default: 'S1,S2,S3,S4,S5,S6,S7' },
     profile: { type: 'boolean', default: false },
     /** Also measure the peers found installed (Tailcall); installs nothing. */
     peers: { type: 'boolean', default: false },
@@ -72,6 +73,7 @@ const PLAN = quick
       s5: { repeats: 1, durationMs: 800, warmupMs: 200 },
       parkMs: 1500,
       s6: { deliveries: 200, concurrency: 50 },
+      s7: { entries: 10_000, rounds: 1 },
     }
   : {
       s1: { repeats: 5, durationMs: 3000, warmupMs: 1000 },
@@ -80,6 +82,7 @@ const PLAN = quick
       s5: { repeats: 5, durationMs: 2500, warmupMs: 1000 },
       parkMs: 3000,
       s6: { deliveries: 2000, concurrency: 50 },
+      s7: { entries: 100_000, rounds: 3 },
     };
 const SWEEP = [1, 10, 50, 100];
 const PARKED = [50, 200];
@@ -163,7 +166,11 @@ const emulatorLatencies = [
   ...new Set([...latencies, ...(wanted.has('S5') || wanted.has('S6') ? [S5_LATENCY_MS] : [])]),
 ];
 const emulatorChild = await Child.start('emulator', script('emulator-process.ts'), {
-  args: ['--latencies', emulatorLatencies.join(',')],
+  args: [
+    '--latencies',
+    (emulatorLatencies.length ? emulatorLatencies : [0]).join(','),
+    ...(wanted.has('S7') ? ['--export-entries', String(PLAN.s7.entries)] : []),
+  ],
   cpus: pinning.others,
 });
 const app = {
@@ -267,7 +274,7 @@ async function idempotentWriteVariants(): Promise<{
   return { variants, redis };
 }
 
-const [sets, memorySubgraph, s5, webhookSubgraph] = await Promise.all([
+const [sets, memorySubgraph, s5, webhookSubgraph, exporter] = await Promise.all([
   Promise.all(latencies.map(async (ms) => [ms, await variantsFor(ms)] as const)).then(
     (pairs) => new Map(pairs),
   ),
@@ -279,6 +286,25 @@ const [sets, memorySubgraph, s5, webhookSubgraph] = await Promise.all([
         HORIZON_WEBHOOK_VERIFY_TOKEN: 'bench-verify-token',
         HORIZON_WEBHOOK_SECRET: WEBHOOK_SECRET,
         REDIS_URL: undefined,
+      })
+    : undefined,
+  // S7: the export and its floor, in a process of their own, uncapped (EXPORT_MAX_RATE at its maximum).
+  wanted.has('S7')
+    ? Child.start('export', script('export-process.ts'), {
+        args: ['--leaderboard', 'GENERATED_BOARD'],
+        cpus: pinning.servers,
+        nodeFlags: REFERENCE_FLAGS,
+        env: {
+          ...SERVER_ENV,
+          HORIZON_APP_ID: app.id,
+          HORIZON_APP_SECRET: app.secret,
+          HORIZON_GRAPH_URL: emulatorChild.ready.urls['export-20'],
+          EXPORT_MAX_RATE: '10000',
+          // No callers here (as `npm run export` without auth settings).
+          AUTH_DISABLED: 'true',
+          HORIZON_RATE_LIMIT: undefined,
+          REDIS_URL: undefined,
+        },
       })
     : undefined,
 ]);
@@ -326,6 +352,7 @@ const scenarios: ScenarioResult[] = [];
 const memory: MemoryResult[] = [];
 let idempotentWrite: IdempotentWriteInfo | undefined;
 let webhook: WebhookBurstResult | undefined;
+let exported: ExportResult | undefined;
 try {
   for (const spec of specs) {
     log(`${spec.id}: ${spec.title}`);
@@ -428,9 +455,18 @@ try {
       `  S6: ${webhook.ok}/${webhook.deliveries} answered 200, p50 ${webhook.p50.toFixed(1)} ms, p99 ${webhook.p99.toFixed(1)} ms, ${webhook.deliveriesPerSecond.toFixed(0)}/s, ${webhook.cpuMsPerDelivery.toFixed(2)} ms CPU each; ${webhook.storedAfter - webhook.storedBefore} stored (missing ${webhook.missing})`,
     );
   }
+  if (exporter) {
+    log(`S7: export of a ${PLAN.s7.entries}-entry leaderboard at 20 ms vs paging it directly`);
+    exported = await exportScenario(exporter, new EmulatorControl(emulatorChild.ready.urls['export-20']!), {
+      ...PLAN.s7,
+      latencyMs: 20,
+      log,
+    });
+  }
 } finally {
   await Promise.all([
     webhookSubgraph?.stop(),
+    exporter?.stop(),
     ...[...sets.values()].flat().map((v) => v.server.stop()),
     memorySubgraph?.stop(),
     ...(s5?.variants.map((v) => v.server.stop()) ?? []),
@@ -460,9 +496,10 @@ const results: BenchResults = {
   memory,
   ...(idempotentWrite ? { idempotentWrite } : {}),
   ...(webhook ? { webhook } : {}),
+  ...(exported ? { export: exported } : {}),
   references: `floor, passthrough and bare Apollo: undici pool of ${POOL_CONNECTIONS} connections (the subgraph's HORIZON_MAX_CONNECTIONS), every call of a request at once; naive: global \`fetch\`; all in processes of their own, pinned with the subgraph, Node flags \`${REFERENCE_FLAGS.join(' ')}\` as the subgraph's; read scenarios against the ${readsUpstream === 'replay' ? "replay upstream (the emulator's answers recorded on first use and replayed byte for byte, same latency, own counters; S4 forwards to the emulator while its fault holds the calls)" : 'emulator'}, S5 against the emulator`,
   ...(peers ? { peers } : {}),
-  targets: checkTargets(scenarios, memory, 'subgraph', webhook),
+  targets: checkTargets(scenarios, memory, 'subgraph', webhook, exported),
   ...(values.candidate ? { candidateTargets: checkTargets(scenarios, memory, 'candidate') } : {}),
 };
 const markdown = renderMarkdown(results);

@@ -39,6 +39,8 @@ export function serveRunner(
   stop: () => Promise<void>,
   /** The floor process: runs the workload itself (`once`, `load`) instead of serving it. */
   load?: LoadRunner,
+  /** Named tasks the runner may start (`task`), each answering what it measured. */
+  tasks: Record<string, () => Promise<Record<string, number>>> = {},
 ): void {
   if (!process.send) throw new Error('start this process from bench/run.ts (it needs an IPC channel)');
   let stopping = false;
@@ -79,6 +81,15 @@ export function serveRunner(
       reply.problem = await load.once(message.load.n);
     } else if (message.command === 'load' && load && message.load) {
       reply.measure = await load.load(message.load);
+    } else if (message.command === 'task') {
+      const task = message.task === undefined ? undefined : tasks[message.task];
+      if (!task) reply.error = `no task ${message.task}`;
+      else
+        try {
+          reply.result = await task();
+        } catch (error) {
+          reply.error = (error as Error).message;
+        }
     } else if (message.command === 'heap') {
       if (typeof globalThis.gc !== 'function') reply.error = 'start the process with --expose-gc';
       else reply.heap = await collectedHeap(globalThis.gc);

@@ -174,6 +174,13 @@ export class Child {
     return reply.measure;
   }
 
+  /** Runs the child's task `name` (up to `timeoutMs`); what it measured. */
+  async task(name: string, timeoutMs = 120_000): Promise<Record<string, number>> {
+    const reply = await this.#ask('task', undefined, undefined, name, timeoutMs);
+    if (!reply.result) throw new Error(`${this.name} ${name}: ${reply.error ?? 'no result'}`);
+    return reply.result;
+  }
+
   /** Asks the child to stop and waits for it to exit (killed after 10 s). */
   async stop(): Promise<void> {
     if (this.#process.exitCode !== null || this.#process.signalCode !== null) return;
@@ -191,21 +198,20 @@ export class Child {
     command: CommandMessage['command'],
     path?: string,
     load?: CommandMessage['load'],
+    task?: string,
+    timeoutMs = 30_000 + (load?.durationMs ?? 0),
   ): Promise<ReplyMessage> {
     const id = this.#nextId++;
     return new Promise<ReplyMessage>((resolve, reject) => {
-      const timer = setTimeout(
-        () => {
-          this.#pending.delete(id);
-          reject(new Error(`${this.name}: no answer to ${command}\n${this.#stderr.join('').slice(-2000)}`));
-        },
-        30_000 + (load?.durationMs ?? 0),
-      );
+      const timer = setTimeout(() => {
+        this.#pending.delete(id);
+        reject(new Error(`${this.name}: no answer to ${command}\n${this.#stderr.join('').slice(-2000)}`));
+      }, timeoutMs);
       this.#pending.set(id, (reply) => {
         clearTimeout(timer);
         resolve(reply);
       });
-      this.#process.send({ type: 'command', id, command, path, load } satisfies CommandMessage);
+      this.#process.send({ type: 'command', id, command, path, load, task } satisfies CommandMessage);
     });
   }
 }

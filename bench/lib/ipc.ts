@@ -26,11 +26,14 @@ export interface CommandMessage {
     | 'heap-sampling-stop'
     | 'once'
     | 'load'
+    | 'task'
     | 'stop';
   /** `profile-stop`, `heap-sampling-stop`: where to write the profile. */
   path?: string;
   /** `once`, `load` (the floor process): players per request, connections, duration. */
   load?: { n: number; connections: number; durationMs: number };
+  /** `task`: which of the child's named tasks to run (e.g. the export process's `export`, `floor`). */
+  task?: string;
 }
 
 /** A child's answer to one command. */
@@ -48,6 +51,8 @@ export interface ReplyMessage {
     failures: number;
     failureSample?: string;
   };
+  /** `task`: what it measured. */
+  result?: Record<string, number>;
   error?: string;
 }
 

@@ -1,6 +1,7 @@
 /** The Markdown report: results per scenario and variant, paired ratios, targets, memory. */
 import type { MemoryResult } from './memory.ts';
 import type { WebhookBurstResult } from './webhook-burst.ts';
+import type { ExportResult } from './export-scenario.ts';
 import { RATIOS, type ScenarioResult } from './measure.ts';
 import type { Spread } from './stats.ts';
 import { VARIANTS } from './variants.ts';
@@ -21,6 +22,8 @@ export interface BenchResults {
   idempotentWrite?: IdempotentWriteInfo;
   /** S6, the webhook burst. */
   webhook?: WebhookBurstResult;
+  /** S7, the leaderboard export against paging the API directly. */
+  export?: ExportResult;
   targets: TargetCheck[];
   /** The same checks for the `--candidate`, when there is one. */
   candidateTargets?: TargetCheck[];
@@ -61,6 +64,7 @@ export function checkTargets(
   memory: readonly MemoryResult[],
   variant: 'subgraph' | 'candidate' = 'subgraph',
   webhook?: WebhookBurstResult,
+  exported?: ExportResult,
 ): TargetCheck[] {
   const checks: TargetCheck[] = [];
   const byId = (id: string) => scenarios.find((s) => s.id === id);
@@ -137,11 +141,25 @@ export function checkTargets(
 
   if (variant === 'subgraph')
     checks.push({
-      target: 'S6 webhook burst: every delivery answered 200, every event stored once (none lost)',
+      target:
+        'S6 webhook burst: every delivery answered 200, p99 < 100 ms, every event stored once (none lost)',
       measured: webhook
-        ? `${webhook.ok}/${webhook.deliveries} × 200, ${webhook.storedAfter - webhook.storedBefore} stored, p99 ${fmt(webhook.p99, 1)} ms`
+        ? `${webhook.ok}/${webhook.deliveries} × 200, p99 ${fmt(webhook.p99, 1)} ms, ${webhook.storedAfter - webhook.storedBefore} stored`
         : '—',
-      met: webhook ? webhook.ok === webhook.deliveries && webhook.missing === 0 : undefined,
+      met: webhook
+        ? webhook.ok === webhook.deliveries && webhook.p99 < 100 && webhook.missing === 0
+        : undefined,
+    });
+  if (variant === 'subgraph')
+    checks.push({
+      target: 'S7 export: every row, upstream calls per 1,000 rows = API minimum',
+      measured: exported
+        ? `${fmt(exported.export.callsPer1000Rows, 2)} calls/1,000 rows (minimum ${fmt(exported.apiMinimumCallsPer1000Rows, 2)}), ${fmt(exported.ratio.median, 2)} × floor rows/s${exported.export.failures.length ? `; ${exported.export.failures[0]}` : ''}`
+        : '—',
+      met: exported
+        ? exported.export.failures.length === 0 &&
+          Math.abs(exported.export.callsPer1000Rows - exported.apiMinimumCallsPer1000Rows) < 1e-9
+        : undefined,
     });
 
   const suspects = reads.flatMap((s) => s.suspects.map((x) => ({ s, x })));
@@ -237,6 +255,20 @@ export function renderMarkdown(results: BenchResults): string {
       '',
     );
 
+  const x = results.export;
+  if (x) {
+    const side = (name: string, v: ExportResult['floor']) =>
+      `| ${name}${v.failures.length ? ` ⚠ ${v.failures.join('; ')}` : ''} | ${sp(v.rowsPerSecond, 0)} | ${fmt(v.callsPer1000Rows, 2)} | ${sp(v.cpuMsPer1000Rows, 1)} |`;
+    out.push(
+      `| S7 export of ${x.entries} entries (${x.leaderboard}, pages of ${x.pageSize}, ${x.latencyMs} ms, ${x.rounds} rounds) | rows/s | upstream calls per 1,000 rows (minimum ${fmt(x.apiMinimumCallsPer1000Rows, 2)}) | process CPU ms per 1,000 rows |`,
+      '|---|--:|--:|--:|',
+      side('export (`exportLeaderboard`, NDJSON, uncapped)', x.export),
+      side('floor (paging the API directly)', x.floor),
+      `| export/floor | ${sp(x.ratio, 2)} | | |`,
+      '',
+    );
+  }
+
   if (results.memory.length) {
     out.push(
       '| S4 memory | parked requests | N | in flight seen | upstream calls held | heap before MB | heap parked MB | retained KB/request |',
@@ -254,8 +286,8 @@ export function renderMarkdown(results: BenchResults): string {
   const candidate = results.candidateTargets;
   out.push(
     candidate
-      ? '| target (issue 14, decisions.md) | subgraph | met | candidate | met |'
-      : '| target (issue 14, decisions.md) | subgraph | met |',
+      ? '| target (issues 14, 15, 18; decisions.md) | subgraph | met | candidate | met |'
+      : '| target (issues 14, 15, 18; decisions.md) | subgraph | met |',
     candidate ? '|---|---|---|---|---|' : '|---|---|---|',
   );
   results.targets.forEach((t, i) => {
