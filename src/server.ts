@@ -219,6 +219,7 @@ export async function startServer(
       maxIds: options.exports?.maxIds ?? 10_000,
       maxRate: options.exports ? options.exports.maxRate : 20,
       batchConcurrency: options.batchConcurrency,
+      purchaseEvents,
     }),
   );
   app.use(notFound(recordRefusal));

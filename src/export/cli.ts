@@ -9,9 +9,12 @@ import cliProgress from 'cli-progress';
 import pino from 'pino';
 import { loadConfig, ConfigError, type Config } from '../config.ts';
 import { createLogger } from '../logger.ts';
+import type { PurchaseEventLog } from '../events/purchase-event-log.ts';
+import type { SharedState } from '../shared-state/index.ts';
 import { exportClient } from './client.ts';
 import { readCheckpoint, sameExport, writeCheckpoint, type Checkpoint } from './checkpoint.ts';
 import { FORMATS, fileSink, streamSink, type ByteSink, type Format } from './formats.ts';
+import { purchaseEventsSource } from './purchase-events-source.ts';
 import { DEFAULT_GIVE_UP_AFTER_MS, runExport, type CommitPoint, type ExportProgress } from './run.ts';
 import {
   definitionsSource,
@@ -30,6 +33,8 @@ What:
   players --ids FILE         one row per player and item; FILE has one user id a line, - for stdin
           [--fields LIST]    achievements,entitlements,subscriptions,leaderboards (default: all)
   definitions                achievement definitions, leaderboards and the catalog
+  purchase-events            the webhook's purchase and subscription events, oldest first, from the
+          [--since ISO]      history in Redis (needs REDIS_URL); only those received since ISO
 
 Options:
   --format F                 ndjson (default), csv or parquet
@@ -49,6 +54,8 @@ class UsageError extends Error {}
 
 interface Command {
   source: RowSource;
+  /** `purchase-events`: where the source reads, filled once the export's Redis connection is up. */
+  events?: DeferredLog;
   format: Format;
   out?: string;
   checkpoint?: string;
@@ -68,6 +75,7 @@ function parseCommand(argv: string[], config: Config): Command {
       'give-up-after': { type: 'string' },
       ids: { type: 'string' },
       fields: { type: 'string' },
+      since: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -108,10 +116,38 @@ function parseCommand(argv: string[], config: Config): Command {
   } else if (what === 'definitions') {
     if (rest.length > 0) throw new UsageError(`unexpected argument ${rest[0]}`);
     source = definitionsSource();
+  } else if (what === 'purchase-events') {
+    if (rest.length > 0) throw new UsageError(`unexpected argument ${rest[0]}`);
+    return {
+      ...eventsCommand(values.since, config),
+      format,
+      out: values.out,
+      checkpoint: values.checkpoint,
+      maxRate,
+      giveUpAfterMs,
+    };
   } else {
     throw new UsageError(what ? `unknown export ${what}` : 'say what to export');
   }
   return { source, format, out: values.out, checkpoint: values.checkpoint, maxRate, giveUpAfterMs };
+}
+
+/** The history a `purchase-events` source reads through, known once Redis is connected. */
+interface DeferredLog extends Pick<PurchaseEventLog, 'readForward'> {
+  log?: PurchaseEventLog;
+}
+
+/** `purchase-events [--since ISO]`: the webhook history is in Redis only (REDIS_URL) outside a server. */
+function eventsCommand(since: string | undefined, config: Config): Pick<Command, 'source' | 'events'> {
+  if (!config.redis)
+    throw new UsageError(
+      'purchase-events reads the event history in Redis: set REDIS_URL to the Redis the subgraph uses (without Redis the history lives only in a running subgraph: GET /exports/purchase-events.ndjson on it)',
+    );
+  if (since !== undefined && Number.isNaN(Date.parse(since)))
+    throw new UsageError('--since must be an ISO-8601 date-time, e.g. 2026-06-01T00:00:00Z');
+  const events: DeferredLog = { readForward: (options) => events.log!.readForward(options) };
+  const source = purchaseEventsSource(events, { since: since === undefined ? undefined : new Date(since) });
+  return { source, events };
 }
 
 function positiveNumber(flag: string, text: string): number {
@@ -178,7 +214,15 @@ async function main(argv: string[]): Promise<number> {
     secrets: [config.credentials.appSecret, redisPassword(config.redis?.url)],
   });
   const upstream = { baseUrl: config.graphUrl, ...config.credentials };
-  const { client, close } = exportClient(config, upstream, { logger, maxRate: command.maxRate });
+  const { client, shared, close } = exportClient(config, upstream, { logger, maxRate: command.maxRate });
+  if (command.events) {
+    if (!shared || !(await redisReady(shared))) {
+      process.stderr.write('export: Redis at REDIS_URL did not answer within 10 s\n');
+      await close();
+      return 1;
+    }
+    command.events.log = shared.purchaseEvents;
+  }
 
   const partial = out !== undefined && format === 'parquet' ? `${out}.partial` : out;
   const sink: ByteSink = partial
@@ -286,6 +330,15 @@ function progressReporter(startRows: number) {
       if (!tty) line('failed');
     },
   };
+}
+
+/** Waits for the Redis connection (its commands fail at once while it is down) for up to 10 s. */
+async function redisReady(shared: SharedState): Promise<boolean> {
+  for (const deadline = Date.now() + 10_000; Date.now() < deadline;) {
+    if (shared.available) return true;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return shared.available;
 }
 
 function redisPassword(url: string | undefined): string | undefined {

@@ -23,7 +23,7 @@ export function exportClient(
   config: Config,
   upstream: Upstream,
   options: { logger: Logger; maxRate?: number },
-): { client: HorizonClient; close(): Promise<void> } {
+): { client: HorizonClient; shared?: SharedState; close(): Promise<void> } {
   const observability = createObservability({ logger: options.logger, defaultMetrics: false });
   const shared: SharedState | undefined = sharedState(config, upstream.appId, options.logger, observability);
   const admissions: UpstreamAdmission[] = [];
@@ -35,6 +35,8 @@ export function exportClient(
   const client = horizonClient(config, upstream, observability, shared, waitingAdmission(...admissions));
   return {
     client,
+    // With REDIS_URL: also the purchase-event history the `purchase-events` export reads.
+    shared,
     async close() {
       await client.close();
       await shared?.close();

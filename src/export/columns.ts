@@ -104,11 +104,37 @@ export const DEFINITIONS: ExportKind = {
   ],
 };
 
+/** `purchase-events [--since ISO]`: the webhook's event history, oldest first (`purchase-events-source.ts`). */
+export const PURCHASE_EVENTS: ExportKind = {
+  name: 'purchase-events',
+  description:
+    "Purchase and subscription events received from Meta's webhooks, oldest first, read from the event history (no upstream call). Each row's `cursor` resumes after it.",
+  columns: [
+    column(
+      'cursor',
+      'string',
+      'the event id (the Redis stream id): pass the last one as `after` to continue',
+    ),
+    column('type', 'string', '`PURCHASED`, `REFUNDED`, `CHARGEBACKED`, `SUBSCRIPTION_*` or `UNKNOWN`'),
+    column('field', 'string', "the webhook change's field, e.g. `order_status`"),
+    column('occurred_at', 'string', "Meta's `event_time`, ISO-8601 (null when absent)"),
+    column('received_at', 'string', 'when the subgraph received the delivery, ISO-8601'),
+    column('user_id', 'string', 'app-scoped user id (null when Meta named no player)'),
+    column('sku', 'string', 'the add-on or subscription sku'),
+    column('reporting_id', 'string', "Meta's order id (`reporting_id`)"),
+    column('developer_payload', 'string', 'the developer payload, as Meta sent it'),
+    column('subscription_id', 'string', 'subscription events: the subscription id'),
+    column('test', 'boolean', 'a dashboard test delivery'),
+    column('raw', 'string', "the change's `value` exactly as received (JSON text)"),
+  ],
+};
+
 /** Every export kind, by name. */
 export const EXPORT_KINDS: Readonly<Record<string, ExportKind>> = {
   [LEADERBOARD_ENTRIES.name]: LEADERBOARD_ENTRIES,
   [PLAYER_ITEMS.name]: PLAYER_ITEMS,
   [DEFINITIONS.name]: DEFINITIONS,
+  [PURCHASE_EVENTS.name]: PURCHASE_EVENTS,
 };
 
 /** The columns table of a kind as Markdown (what `docs/export.md` shows; a test compares them). */

@@ -4,7 +4,9 @@
  * same rows as `npm run export`, streamed with backpressure: the next upstream page is read only
  * once the previous one was taken by the client, and a client that goes away aborts the call in
  * flight and stops the walk. Protected by the router secret and the scope `horizon:export` plus
- * the read scope of the data (`horizon:purchases:read` for entitlements and subscriptions).
+ * the read scope of the data (`horizon:purchases:read` for entitlements, subscriptions and purchase
+ * events). `GET /exports/purchase-events.ndjson|.csv?after=<cursor>` reads the webhook history
+ * (no upstream call) and resumes after the `cursor` of the last row received.
  */
 import express, { type Request, type Response, type Router } from 'express';
 import type { Caller } from '../graphql/auth/caller.ts';
@@ -14,7 +16,9 @@ import { HorizonApiError, type HorizonClient } from '../horizon/index.ts';
 import { MAX_BODY_BYTES, refuse, type HttpRefusal, type RefusalListener } from '../http-errors.ts';
 import type { Logger } from '../logger.ts';
 import { requireRouterSecret } from '../router-secret.ts';
+import type { PurchaseEventLog } from '../events/purchase-event-log.ts';
 import { CONTENT_TYPES, streamSink, type Format } from './formats.ts';
+import { purchaseEventsSource } from './purchase-events-source.ts';
 import { ExportGaveUp, ratePacer, runExport } from './run.ts';
 import {
   definitionsSource,
@@ -46,6 +50,8 @@ export interface ExportRouteOptions {
   maxRate?: number;
   /** Upstream calls of one players batch in flight at once. */
   batchConcurrency: number;
+  /** The purchase-event history, for `GET /exports/purchase-events.*`; without it that path is a 404. */
+  purchaseEvents?: PurchaseEventLog;
 }
 
 const TEXT_FORMATS: readonly Format[] = ['ndjson', 'csv'];
@@ -69,6 +75,16 @@ export function exportRouter(options: ExportRouteOptions): Router {
     await stream(res, options, definitionsSource(), format, 'definitions');
   });
 
+  router.get('/purchase-events.:format', async (req, res) => {
+    const format = String(req.params.format) as Format;
+    const log = options.purchaseEvents;
+    if (!TEXT_FORMATS.includes(format) || !log) return refuse(res, notFoundRefusal(), options.record);
+    if (!(await authorized(req, res, options, [PURCHASES_READ_SCOPE]))) return;
+    const source = purchaseEventsRequest(log, req.query);
+    if (typeof source === 'string') return refuse(res, badRequest(source), options.record);
+    await stream(res, options, source, format, 'purchase-events');
+  });
+
   const bodyLimit = Math.max(MAX_BODY_BYTES, options.maxIds * 32);
   router.post('/players', express.json({ limit: bodyLimit }), async (req, res) => {
     const request = playersRequest(req.body as unknown, options.maxIds);
@@ -83,6 +99,19 @@ export function exportRouter(options: ExportRouteOptions): Router {
 
   router.use((_req, res) => refuse(res, notFoundRefusal(), options.record));
   return router;
+}
+
+/** `?after=<cursor>&since=<ISO-8601>` (both optional) as a source, or what is wrong with them. */
+function purchaseEventsRequest(log: PurchaseEventLog, query: Request['query']): RowSource | string {
+  const { after, since } = query;
+  if (after !== undefined && typeof after !== 'string') return 'after must be one cursor';
+  if (since !== undefined && (typeof since !== 'string' || Number.isNaN(Date.parse(since))))
+    return 'since must be an ISO-8601 date-time, e.g. 2026-06-01T00:00:00Z';
+  try {
+    return purchaseEventsSource(log, { after, since: since === undefined ? undefined : new Date(since) });
+  } catch (error) {
+    return (error as Error).message;
+  }
 }
 
 /** `{"ids": ["…"], "fields": ["achievements", …], "format": "ndjson"|"csv"}`, or what is wrong with it. */
@@ -256,7 +285,7 @@ function notFoundRefusal(): HttpRefusal {
     status: 404,
     code: 'NOT_FOUND',
     message:
-      'Not found: exports are GET /exports/leaderboards/{apiName}.ndjson|.csv, GET /exports/definitions.ndjson|.csv and POST /exports/players',
+      'Not found: exports are GET /exports/leaderboards/{apiName}.ndjson|.csv, GET /exports/definitions.ndjson|.csv, GET /exports/purchase-events.ndjson|.csv (with the webhook history) and POST /exports/players',
     rejection: 'unknown export path',
   };
 }
