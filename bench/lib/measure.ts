@@ -302,17 +302,21 @@ function pairedRatios(runs: readonly VariantRun[], a: VariantName, b: VariantNam
   };
 }
 
+/** Peers: another runtime, which may well beat a Node passthrough (never the floor). */
+const PEERS: ReadonlySet<VariantName> = new Set(['tailcall']);
+
 /**
- * Every variant that beat the floor, and every variant but the floor that beat the passthrough,
- * on throughput or p50 by more than the noise of that pair (half the range of its per-round
- * ratios, at least `MIN_NOISE`). The floor does strictly less work than any of them, and the
- * passthrough less than any GraphQL server, so such a win says the measurement went wrong.
+ * Every variant that beat the floor, and every Node variant but the floor that beat the
+ * passthrough, on throughput or p50 by more than the noise of that pair (half the range of its
+ * per-round ratios, at least `MIN_NOISE`). The floor does strictly less work than any of them
+ * (the same calls, no server in front), and the passthrough less than any Node GraphQL server,
+ * so such a win says the measurement went wrong.
  */
 function suspects(variants: readonly Variant[], runs: readonly VariantRun[]): Suspect[] {
   const found: Suspect[] = [];
   for (const { name } of variants) {
     for (const beat of ['floor', 'passthrough'] as const) {
-      if (name === 'floor' || name === beat) continue;
+      if (name === 'floor' || name === beat || (beat === 'passthrough' && PEERS.has(name))) continue;
       const r = pairedRatios(runs, name, beat);
       if (!r) continue;
       const noise = (s: Spread) => Math.max(MIN_NOISE, (s.max - s.min) / 2);

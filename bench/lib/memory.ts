@@ -69,7 +69,8 @@ export async function parkedHeap(
   // Parked: every request is in the server and the upstream calls have stopped arriving.
   let inFlightSeen = 0;
   let held = -1;
-  for (let i = 0; i < 40; i++) {
+  // Up to 10 s: on a loaded machine 200 requests take seconds to reach the server.
+  for (let i = 0; i < 100; i++) {
     await sleep(100);
     inFlightSeen = (await child.stats()).inFlight;
     const now = (await control.counts()).total - calls0;

@@ -164,7 +164,8 @@ export function checkTargets(
 
   const suspects = reads.flatMap((s) => s.suspects.map((x) => ({ s, x })));
   checks.push({
-    target: 'No variant beats the floor, and none but the floor beats the passthrough, beyond noise',
+    target:
+      'No variant beats the floor, and no Node variant but the floor beats the passthrough, beyond noise',
     measured: reads.length
       ? suspects.length
         ? suspects
@@ -219,7 +220,7 @@ export function renderMarkdown(results: BenchResults): string {
     if (suspects.length)
       out.push(
         '',
-        '⚑ **Suspect measurements** (a variant beat the floor, or the passthrough, by more than the round-to-round noise of that pair; look into the run before publishing it):',
+        '⚑ **Suspect measurements** (a variant beat the floor, or a Node variant the passthrough, by more than the round-to-round noise of that pair; look into the run before publishing it):',
         '',
         ...suspects.map(
           ({ s, x }) =>
