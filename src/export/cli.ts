@@ -11,6 +11,7 @@ import { loadConfig, ConfigError, type Config } from '../config.ts';
 import { createLogger } from '../logger.ts';
 import type { PurchaseEventLog } from '../events/purchase-event-log.ts';
 import type { SharedState } from '../shared-state/index.ts';
+import { redisPassword } from '../start-from-config.ts';
 import { exportClient } from './client.ts';
 import { readCheckpoint, sameExport, writeCheckpoint, type Checkpoint } from './checkpoint.ts';
 import { FORMATS, fileSink, streamSink, type ByteSink, type Format } from './formats.ts';
@@ -339,11 +340,6 @@ async function redisReady(shared: SharedState): Promise<boolean> {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   return shared.available;
-}
-
-function redisPassword(url: string | undefined): string | undefined {
-  if (!url) return undefined;
-  return decodeURIComponent(new URL(url).password) || undefined;
 }
 
 main(process.argv.slice(2)).then(

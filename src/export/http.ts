@@ -12,14 +12,14 @@ import express, { type Request, type Response, type Router } from 'express';
 import type { Caller } from '../graphql/auth/caller.ts';
 import type { CallerResolver } from '../graphql/auth/jwt-verifier.ts';
 import { upstreamFailure } from '../graphql/errors.ts';
-import { HorizonApiError, type HorizonClient } from '../horizon/index.ts';
+import type { HorizonClient } from '../horizon/index.ts';
 import { MAX_BODY_BYTES, refuse, type HttpRefusal, type RefusalListener } from '../http-errors.ts';
 import type { Logger } from '../logger.ts';
 import { requireRouterSecret } from '../router-secret.ts';
 import type { PurchaseEventLog } from '../events/purchase-event-log.ts';
 import { CONTENT_TYPES, streamSink, type Format } from './formats.ts';
 import { purchaseEventsSource } from './purchase-events-source.ts';
-import { ExportGaveUp, ratePacer, runExport } from './run.ts';
+import { describe, ExportGaveUp, horizonErrorOf, ratePacer, runExport } from './run.ts';
 import {
   definitionsSource,
   leaderboardSource,
@@ -247,7 +247,7 @@ async function stream(
 /** An upstream failure as the JSON error GraphQL would give (code, message), with an HTTP status. */
 function failureRefusal(error: unknown, logger: Logger): HttpRefusal {
   const cause = error instanceof ExportGaveUp ? error.cause : error;
-  const upstream = findHorizonError(cause);
+  const upstream = horizonErrorOf(cause);
   if (!upstream) {
     logger.error({ err: describe(error) }, 'export failed');
     return {
@@ -272,14 +272,6 @@ function failureRefusal(error: unknown, logger: Logger): HttpRefusal {
   };
 }
 
-function findHorizonError(error: unknown): HorizonApiError | undefined {
-  for (let e = error, depth = 0; e && depth < 5; depth++) {
-    if (e instanceof HorizonApiError) return e;
-    e = (e as { originalError?: unknown }).originalError ?? (e as { cause?: unknown }).cause;
-  }
-  return undefined;
-}
-
 function notFoundRefusal(): HttpRefusal {
   return {
     status: 404,
@@ -292,8 +284,4 @@ function notFoundRefusal(): HttpRefusal {
 
 function badRequest(message: string): HttpRefusal {
   return { status: 400, code: 'BAD_REQUEST', message, rejection: 'bad export request' };
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
