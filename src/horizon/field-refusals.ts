@@ -131,6 +131,7 @@ export class FieldRefusals {
 
   /** Leaves `field` out of `route`'s reads for the TTL, here and (with a shared store) on every replica. */
   refuse(route: RouteTemplate, field: string): void {
+    if (this.#refused.has(key(route, field))) return;
     this.#refused.set(key(route, field), true);
     this.#shared?.record(route, field, this.#ttlMs);
   }

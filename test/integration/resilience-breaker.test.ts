@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ResilienceOptions } from '../../src/horizon/index.ts';
 import { READ_FIELDS } from '../../src/shared/read-fields.ts';
 import type { RouteTemplate } from '../../src/shared/routes.ts';
-import { refusedProbes, subgraph, type SubgraphHandle } from '../helpers/harness.ts';
+import { passThrottlePause, refusedProbes, subgraph, type SubgraphHandle } from '../helpers/harness.ts';
 
 // Circuit breakers per route family, over real HTTP: repeated transient failures open the
 // family's breaker, after which its calls fail fast without reaching the emulator; after the
@@ -106,9 +106,13 @@ describe('circuit breaker', () => {
     });
     await sg.emulator.fault({ route: PURCHASES, status: 429, times: THRESHOLD * 2 });
     for (let i = 0; i < THRESHOLD * 4; i++) {
+      // Each 429 pauses the app's calls (ThrottleCoolDown, tested on its own): end the pause, so
+      // that every 429 reaches the breaker.
+      passThrottlePause(sg.horizon);
       const res = await sg.gql(PURCHASES_QUERY);
       expect(['BAD_REQUEST', 'RATE_LIMITED']).toContain(res.errors?.[0]?.extensions?.code);
     }
+    passThrottlePause(sg.horizon);
     const res = await sg.gql(PURCHASES_QUERY);
     expect(res.errors, res.raw).toBeUndefined();
     expect(await attempts(sg, PURCHASES)).toBe(THRESHOLD * 4 + 1);
