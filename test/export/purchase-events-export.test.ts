@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InMemoryPurchaseEventLog } from '../../src/events/memory-purchase-event-log.ts';
 import type { PurchaseEvent } from '../../src/events/purchase-event-log.ts';
 import { PURCHASE_EVENTS } from '../../src/export/columns.ts';
+import { purchaseEventsSource } from '../../src/export/purchase-events-source.ts';
+import type { Batch } from '../../src/export/sources.ts';
 import { jwtCallerResolver } from '../../src/graphql/auth/jwt-verifier.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createRedisSharedState, type SharedState } from '../../src/shared-state/index.ts';
@@ -108,6 +110,20 @@ describe('GET /exports/purchase-events', () => {
   });
 });
 
+describe('purchaseEventsSource', () => {
+  it('reads in batches and resumes from a batch position with neither a repeat nor a gap', async () => {
+    const source = purchaseEventsSource(log, { batchSize: 3 });
+    const transport = undefined as never;
+    const batches = source.read(source.start, transport)[Symbol.asyncIterator]();
+    const first: Batch = (await batches.next()).value!;
+    expect(first.rows.map((r) => r.sku)).toEqual(['e0', 'e1', 'e2']);
+    expect(first.next).toEqual({ after: recorded[2]!.id });
+    const rest: unknown[] = [];
+    for await (const batch of source.read(first.next, transport)) rest.push(...batch.rows.map((r) => r.sku));
+    expect(rest).toEqual(['e3']);
+  });
+});
+
 const run = promisify(execFile);
 
 /** `npm run export -- …` without npm; resolves with the exit code, stdout and stderr. */
@@ -120,6 +136,7 @@ function cli(args: string[], env: Record<string, string>) {
   );
 }
 
+// Each command is a fresh tsx process: allow for a slow start on a busy machine.
 describe('npm run export -- purchase-events', () => {
   const app = { HORIZON_APP_ID: '7000000000000001', HORIZON_APP_SECRET: 'export-test-app-secret-000' };
 
@@ -128,7 +145,7 @@ describe('npm run export -- purchase-events', () => {
     expect(res.code).toBe(2);
     expect(res.stderr).toMatch(/purchase-events reads the event history in Redis: set REDIS_URL/);
     expect(res.stdout).toBe('');
-  });
+  }, 60_000);
 
   describe.skipIf(!redisReachable)('with Redis', () => {
     let redis: TestRedis;
@@ -170,6 +187,6 @@ describe('npm run export -- purchase-events', () => {
       const since = await cli(['purchase-events', '--since', '2026-06-02T00:00:00Z', '--out', out], env());
       expect(since.code, since.stderr).toBe(0);
       expect(ndjson(readFileSync(out, 'utf8')).map((r) => r.sku)).toEqual(['r1', 'r2']);
-    });
+    }, 60_000);
   });
 });
