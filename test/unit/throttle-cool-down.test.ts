@@ -1,9 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  THROTTLE_COOL_DOWN_MS,
-  ThrottleCoolDown,
-  type CoolDownChannel,
-} from '../../src/horizon/index.ts';
+import { THROTTLE_COOL_DOWN_MS, ThrottleCoolDown, type CoolDownChannel } from '../../src/horizon/index.ts';
 import { throttleHintMs } from '../../src/horizon/throttle-cool-down.ts';
 
 // The app's pause after Meta throttled it, on a clock the test moves.
