@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SignJWT } from 'jose';
 import { jwtCallerResolver } from '../../src/graphql/auth/jwt-verifier.ts';
-import { subgraph, type SubgraphHandle } from '../helpers/harness.ts';
+import { passThrottlePause, subgraph, type SubgraphHandle } from '../helpers/harness.ts';
 
 // Idempotency keys make retries of non-idempotent writes safe: the second call with the same key
 // returns the first outcome and never reaches Meta.
@@ -11,7 +11,11 @@ beforeAll(async () => {
   sg = await subgraph();
 });
 afterAll(() => sg.close());
-beforeEach(() => sg.emulator.reset());
+// A test that injects throttling pauses the app's calls (ThrottleCoolDown); the next test starts after it.
+beforeEach(() => {
+  passThrottlePause(sg.horizon);
+  return sg.emulator.reset();
+});
 
 const CONSUME_ROUTE = 'POST /{app_id}/consume_entitlement';
 const CONSUME = `mutation($key: String) { consumeEntitlement(userId: "1000000000000010", sku: "coins_500", idempotencyKey: $key) { success } }`;
@@ -74,6 +78,13 @@ describe('idempotency keys', () => {
       await sg.emulator.fault({ route: CONSUME_ROUTE, status });
       const failed = await sg.gql(CONSUME, { key: `free-${status}` });
       expect(failed.errors?.[0]?.extensions?.retryable).toBe(true);
+      if (status === 429) {
+        // Throttling pauses the app's calls: a retry within the pause is not sent, and the key stays free.
+        const paused = await sg.gql(CONSUME, { key: `free-${status}` });
+        expect(paused.errors?.[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED', retryable: true });
+        expect((await sg.emulator.counts()).byRoute[CONSUME_ROUTE]).toBe(1);
+        passThrottlePause(sg.horizon); // the caller waited out retryAfterMs
+      }
       const retried = await sg.gql(CONSUME, { key: `free-${status}` });
       expect(retried.data).toEqual({ consumeEntitlement: { success: true } });
       expect((await sg.emulator.counts()).byRoute[CONSUME_ROUTE]).toBe(2);
