@@ -83,11 +83,4 @@ export function subscribe(
   return sub;
 }
 
-/** Polls `check` every 10 ms until it holds; fails after `timeoutMs` (generous: no timing is asserted). */
-export async function until(check: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`not reached within ${timeoutMs} ms: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+export { until } from './eventually.ts';

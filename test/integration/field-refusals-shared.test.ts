@@ -5,6 +5,7 @@ import { READ_FIELDS } from '../../src/shared/read-fields.ts';
 import { ROUTES } from '../../src/shared/routes.ts';
 import { RedisConnection, RedisFieldRefusals } from '../../src/shared-state/index.ts';
 import { clientFor, emulator, type EmulatorHandle } from '../helpers/harness.ts';
+import { until } from '../helpers/eventually.ts';
 import { redisReachable, startTestRedis, type TestRedis } from '../helpers/redis.ts';
 
 // With REDIS_URL, a guessed field Meta refused costs one refused call per route for the whole
@@ -36,7 +37,7 @@ describe.skipIf(!redisReachable)('refused fields shared through Redis', () => {
     const connection = new RedisConnection({ url: redis.url, logger });
     connections.push(connection);
     connection.start();
-    await until(() => connection.available);
+    await until(() => connection.available, 'Redis connected');
     const refusals = new RedisFieldRefusals(connection, `${redis.prefix}refused-fields`);
     const client = clientFor(emu, { sharedFieldRefusals: refusals });
     clients.push(client);
@@ -56,6 +57,7 @@ describe.skipIf(!redisReachable)('refused fields shared through Redis', () => {
     // Recording is not awaited by the read: wait until Redis holds every refusal.
     await until(
       async () => (await first.connection.client.hLen(`${redis.prefix}refused-fields`)) === GUESSES,
+      'every refusal recorded in Redis',
     );
     const second = await replica();
     await emu.checkpoint();
@@ -67,20 +69,17 @@ describe.skipIf(!redisReachable)('refused fields shared through Redis', () => {
     const { connection } = await replica();
     const refusals = new RedisFieldRefusals(connection, `${redis.prefix}short`);
     refusals.record(ROUTES.leaderboardsRead, 'title', 50);
-    await until(async () => (await refusals.load(ROUTES.leaderboardsRead)).length === 1);
+    await until(
+      async () => (await refusals.load(ROUTES.leaderboardsRead)).length === 1,
+      'the refusal recorded',
+    );
     const [found] = await refusals.load(ROUTES.leaderboardsRead);
     expect(found!.field).toBe('title');
     expect(found!.remainingMs).toBeLessThanOrEqual(50);
-    await until(async () => (await refusals.load(ROUTES.leaderboardsRead)).length === 0);
+    await until(
+      async () => (await refusals.load(ROUTES.leaderboardsRead)).length === 0,
+      'the refusal expired',
+    );
     expect(await refusals.load(ROUTES.leaderboardEntries)).toEqual([]);
   });
 });
-
-/** Polls `check` until it holds (5 s at most). */
-async function until(check: () => boolean | Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 5_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met within 5 s');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}

@@ -12,6 +12,7 @@ import {
   type SubgraphHandle,
 } from '../helpers/harness.ts';
 import { horizonFailure } from '../helpers/horizon-failure.ts';
+import { eventually, until } from '../helpers/eventually.ts';
 import { redisReachable, startTestRedis, type TestRedis } from '../helpers/redis.ts';
 
 // Meta throttles per app: after one throttling answer, every call of the app pauses (answered
@@ -77,7 +78,10 @@ describe('after Meta throttles the app', () => {
         headers: { 'Retry-After': '2' },
       });
       const waiting = patient.gql(SUBSCRIPTIONS);
-      await until(async () => (await calls())[ROUTES.subscriptions] === 1);
+      await until(
+        async () => (await calls())[ROUTES.subscriptions] === 1,
+        'the throttled read reached upstream',
+      );
       const during = await patient.gql(DEFINITIONS);
       expect(during.errors?.[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED', retryable: true });
       expect(during.errors?.[0]?.extensions?.retryAfterMs).toBeLessThanOrEqual(2_000);
@@ -128,7 +132,7 @@ describe.skipIf(!redisReachable)('across replicas sharing Redis', () => {
     connections.push(connection);
     connection.start();
     const channel = new RedisCoolDownChannel(connection, `${redis.prefix}cool-down`, logger);
-    await until(async () => channel.live);
+    await until(() => channel.live, 'the cool-down channel subscribed');
     const client = clientFor(emu, { coolDown: new ThrottleCoolDown({ channel }) });
     clients.push(client);
     return client;
@@ -141,14 +145,14 @@ describe.skipIf(!redisReachable)('across replicas sharing Redis', () => {
     await sg.emulator.fault({ route: ROUTES.subscriptions, throttle: true, times: 1 });
     const throttled = await horizonFailure(getSubscriptions(a, { ownerId: NOVA }));
     expect(throttled.isRateLimited).toBe(true);
-    const refused = await until(async () => {
+    const refused = await eventually(async () => {
       try {
         await getAchievementDefinitions(b);
         return undefined;
       } catch (error) {
         return error as { kind?: string; retryAfterMs?: number };
       }
-    });
+    }, 'the never-throttled replica refuses a call');
     expect(refused).toMatchObject({ kind: 'over_budget' });
     expect(refused.retryAfterMs).toBeGreaterThan(0);
     // B's reads before the pause reached it were sent; none after.
@@ -157,14 +161,3 @@ describe.skipIf(!redisReachable)('across replicas sharing Redis', () => {
     expect((await calls())[ROUTES.achievementDefinitionsRead] ?? 0).toBe(sentByB);
   });
 });
-
-/** Polls `check` until it returns something truthy (5 s at most). */
-async function until<T>(check: () => Promise<T | undefined | false>): Promise<T> {
-  const deadline = Date.now() + 5_000;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error('condition not met within 5 s');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}

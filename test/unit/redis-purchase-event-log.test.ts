@@ -5,20 +5,13 @@ import { isPurchaseEventId } from '../../src/events/event-ids.ts';
 import { createLogger } from '../../src/logger.ts';
 import { RedisConnection, RedisPurchaseEventLog } from '../../src/shared-state/index.ts';
 import { redisReachable, startTestRedis, type TestRedis } from '../helpers/redis.ts';
+import { until } from '../helpers/eventually.ts';
 
 // The fleet's purchase-event log against a real Redis; each "replica" has its own connections.
 
 const logger = createLogger('silent');
 let redis: TestRedis;
 const connections: RedisConnection[] = [];
-
-async function until(check: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 /** A replica's log on a stream of its own test (`name`). */
 async function replicaLog(name: string, max = 1000): Promise<RedisPurchaseEventLog> {
@@ -34,7 +27,7 @@ async function replicaLog(name: string, max = 1000): Promise<RedisPurchaseEventL
     logger,
   });
   connection.start();
-  await until(() => connection.available && connection.subscriber.isReady);
+  await until(() => connection.available && connection.subscriber.isReady, 'Redis connected');
   return log;
 }
 
@@ -113,12 +106,12 @@ describe.skipIf(!redisReachable)('RedisPurchaseEventLog', () => {
     const stop = b.subscribe((e) => heardB.push(e.sku!));
     await a.record([{ key: 'live-1', event: event({ sku: 'x' }) }]);
     await b.append([event({ sku: 'y' })]);
-    await until(() => heardA.length === 2 && heardB.length === 2);
+    await until(() => heardA.length === 2 && heardB.length === 2, 'both replicas heard both events');
     expect(heardA.sort()).toEqual(['x', 'y']);
     expect(heardB.sort()).toEqual(['x', 'y']);
     stop();
     await a.append([event({ sku: 'z' })]);
-    await until(() => heardA.length === 3);
+    await until(() => heardA.length === 3, 'replica A heard the third event');
     expect(heardB).toHaveLength(2);
   });
 

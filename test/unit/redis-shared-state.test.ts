@@ -7,6 +7,7 @@ import {
   RedisListInvalidation,
   RedisSlidingWindowBudget,
 } from '../../src/shared-state/index.ts';
+import { until } from '../helpers/eventually.ts';
 import { redisReachable, startTestRedis, type TestRedis } from '../helpers/redis.ts';
 
 // The shared-state pieces against a real Redis, each "replica" with its own connections.
@@ -19,16 +20,9 @@ async function replica(url = redis.url): Promise<RedisConnection> {
   const connection = new RedisConnection({ url, logger });
   connections.push(connection);
   connection.start();
-  if (url === redis.url) await until(() => connection.available && connection.subscriber.isReady);
+  if (url === redis.url)
+    await until(() => connection.available && connection.subscriber.isReady, 'Redis connected');
   return connection;
-}
-
-async function until(check: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 const pending = () => new Promise<unknown>(() => undefined);
@@ -179,9 +173,9 @@ describe.skipIf(!redisReachable)('shared state on Redis', () => {
       const dropped: Record<string, string[]> = { a: [], b: [] };
       busA.subscribe((list) => dropped.a!.push(list));
       busB.subscribe((list) => dropped.b!.push(list));
-      await until(() => busA.live && busB.live);
+      await until(() => busA.live && busB.live, 'both replicas subscribed');
       busA.publish('definitions');
-      await until(() => dropped.b!.length > 0);
+      await until(() => dropped.b!.length > 0, 'the other replica dropped its list');
       expect(dropped).toEqual({ a: [], b: ['definitions'] });
     });
   });
