@@ -1,19 +1,15 @@
-import {
-  BrokenCircuitError,
-  BulkheadRejectedError,
-  CircuitState,
-  bulkhead,
-  wrap,
-  type BulkheadPolicy,
-  type CircuitBreakerPolicy,
-  type IPolicy,
-} from 'cockatiel';
 import type { RouteTemplate } from '../shared/routes.ts';
-import { CircuitBreakers, type CircuitStateName } from './circuit-breakers.ts';
+import { Bulkhead, BulkheadFull } from './bulkhead.ts';
+import {
+  CircuitBreakers,
+  CircuitOpen,
+  type CircuitBreaker,
+  type CircuitStateName,
+} from './circuit-breakers.ts';
 import type { RouteFamily } from './route-families.ts';
 import { HorizonApiError } from './horizon-api-error.ts';
 import { ROUTE_FAMILY } from './route-families.ts';
-import { RetryPolicy, type RetryMode } from './retry-policy.ts';
+import { RetryPolicy, type AttemptGuard, type RetryMode } from './retry-policy.ts';
 import { BudgetRefusal } from './upstream-budget.ts';
 
 /** Retries of calls marked safe to repeat. */
@@ -71,9 +67,10 @@ export const RESILIENCE_DEFAULTS = {
 export class Resilience {
   readonly #retry: RetryPolicy;
   readonly #breakers: CircuitBreakers;
-  readonly #bulkhead: BulkheadPolicy;
-  /** Breaker-then-bulkhead, built once per breaker rather than on every attempt (it is hot). */
-  readonly #guards = new Map<CircuitBreakerPolicy, IPolicy>();
+  /** Each family's breaker in front of the bulkhead, built on its first call and kept (it is hot). */
+  readonly #guards = new Map<RouteFamily, Guard>();
+  /** The bulkhead's `execute` of an attempt, bound once and shared by the families' guards. */
+  readonly #inBulkhead: <T>(attempt: () => Promise<T>) => Promise<T>;
 
   constructor(options: ResilienceOptions = {}) {
     const d = RESILIENCE_DEFAULTS;
@@ -87,11 +84,14 @@ export class Resilience {
       cooldownMs:
         setting(options.breaker?.cooldownMs, 'breaker.cooldownMs', 1, 3_600_000) ?? d.breaker.cooldownMs,
     });
-    this.#bulkhead = bulkhead(
-      setting(options.bulkhead?.maxConcurrent, 'bulkhead.maxConcurrent', 1, 10_000) ??
+    const bulkhead = new Bulkhead({
+      maxConcurrent:
+        setting(options.bulkhead?.maxConcurrent, 'bulkhead.maxConcurrent', 1, 10_000) ??
         d.bulkhead.maxConcurrent,
-      setting(options.bulkhead?.maxQueued, 'bulkhead.maxQueued', 0, 1_000_000) ?? d.bulkhead.maxQueued,
-    );
+      maxQueued:
+        setting(options.bulkhead?.maxQueued, 'bulkhead.maxQueued', 0, 1_000_000) ?? d.bulkhead.maxQueued,
+    });
+    this.#inBulkhead = (attempt) => bulkhead.execute(run, attempt);
   }
 
   /** Every route family's circuit breaker state. */
@@ -101,23 +101,42 @@ export class Resilience {
 
   /** Runs `attempt` (one HTTP attempt of `route`) under the retry policy, the breaker and the bulkhead. */
   async execute<T>(route: RouteTemplate, mode: RetryMode, attempt: () => Promise<T>): Promise<T> {
-    const breaker = this.#breakers.for(route);
-    let guard = this.#guards.get(breaker);
+    const family = ROUTE_FAMILY[route];
+    let guard = this.#guards.get(family);
     if (!guard) {
-      guard = wrap(breaker, this.#bulkhead);
-      this.#guards.set(breaker, guard);
+      guard = new Guard(this.#breakers.for(route), this.#inBulkhead);
+      this.#guards.set(family, guard);
     }
-    const guarded = guard;
     try {
-      return await this.#retry.execute(
-        mode,
-        () => guarded.execute(() => attempt()),
-        () => breaker.state === CircuitState.Open,
-      );
+      return await this.#retry.execute(mode, attempt, guard);
     } catch (error) {
       throw refusal(error, route) ?? error;
     }
   }
+}
+
+/** A route family's breaker in front of the app's bulkhead: what each attempt of the family goes through. */
+class Guard implements AttemptGuard {
+  readonly #breaker: CircuitBreaker;
+  readonly #inBulkhead: <T>(attempt: () => Promise<T>) => Promise<T>;
+
+  constructor(breaker: CircuitBreaker, inBulkhead: <T>(attempt: () => Promise<T>) => Promise<T>) {
+    this.#breaker = breaker;
+    this.#inBulkhead = inBulkhead;
+  }
+
+  run<T>(attempt: () => Promise<T>): Promise<T> {
+    return this.#breaker.execute(this.#inBulkhead<T>, attempt);
+  }
+
+  refusing(): boolean {
+    return this.#breaker.state === 'open';
+  }
+}
+
+/** The bulkhead runs each attempt through this, given the attempt as its argument. */
+function run<T>(attempt: () => Promise<T>): Promise<T> {
+  return attempt();
 }
 
 /** The `HorizonApiError` a breaker, bulkhead or budget refusal stands for; all are transient. */
@@ -134,13 +153,13 @@ function refusal(error: unknown, route: RouteTemplate): HorizonApiError | undefi
       retryAfterMs: error.retryAfterMs,
     });
   }
-  if (error instanceof BrokenCircuitError) {
+  if (error instanceof CircuitOpen) {
     return new HorizonApiError(
       `${route}: not sent, the ${ROUTE_FAMILY[route]} circuit breaker is open after repeated upstream failures`,
       { kind: 'circuit_open', endpoint: route, transient: true },
     );
   }
-  if (error instanceof BulkheadRejectedError) {
+  if (error instanceof BulkheadFull) {
     return new HorizonApiError(`${route}: not sent, too many upstream calls are already running and queued`, {
       kind: 'overloaded',
       endpoint: route,

@@ -6,6 +6,17 @@ import { HorizonApiError } from './horizon-api-error.ts';
  */
 export type RetryMode = 'safe' | 'never';
 
+/**
+ * What every attempt goes through: in `Resilience`, the route family's circuit breaker and the
+ * app's bulkhead, one object per family built once (so a call passes no closure for it).
+ */
+export interface AttemptGuard {
+  /** Runs one attempt, or refuses it with an error that is not a `HorizonApiError`. */
+  run<T>(attempt: () => Promise<T>): Promise<T>;
+  /** Whether an attempt would be refused now (the breaker is open), so a retry would not be sent. */
+  refusing(): boolean;
+}
+
 /** Settled retry settings (see `RetryOptions` in `resilience.ts` for their meaning and defaults). */
 export interface RetrySettings {
   maxAttempts: number;
@@ -29,23 +40,23 @@ export class RetryPolicy {
   }
 
   /**
-   * Runs `attempt`, and again while the mode, the error, the attempt cap and the budget allow, and
-   * while `refused()` (the route's breaker is open) does not say that a retry would not be sent.
-   * A plain loop: the call's deadline and throttle count are locals, not a policy, a backoff and
-   * their closures built for every call (this runs for every upstream call).
+   * Runs `attempt` through `guard`, and again while the mode, the error, the attempt cap and the
+   * budget allow, and while `guard.refusing()` (the route's breaker is open) does not say that a
+   * retry would not be sent. A plain loop: the call's deadline and throttle count are locals, not a
+   * policy, a backoff and their closures built for every call (this runs for every upstream call).
    */
-  async execute<T>(mode: RetryMode, attempt: () => Promise<T>, refused: () => boolean): Promise<T> {
+  async execute<T>(mode: RetryMode, attempt: () => Promise<T>, guard: AttemptGuard): Promise<T> {
     const { maxAttempts, budgetMs, baseDelayMs } = this.#settings;
-    if (mode === 'never' || maxAttempts <= 1) return attempt();
+    if (mode === 'never' || maxAttempts <= 1) return guard.run(attempt);
     const deadline = Date.now() + budgetMs;
     // Throttling is retried at most once, and only when upstream said how long to wait.
     let throttledRetries = 0;
     for (let attempts = 1; ; attempts++) {
       try {
-        return await attempt();
+        return await guard.run(attempt);
       } catch (error) {
         // With the breaker open, the caller is better served by the failure that opened it.
-        if (attempts >= maxAttempts || refused() || !worthRetrying(error, deadline)) throw error;
+        if (attempts >= maxAttempts || guard.refusing() || !worthRetrying(error, deadline)) throw error;
         if (error.isRateLimited) {
           if (error.retryAfterMs === undefined || throttledRetries >= 1) throw error;
           throttledRetries += 1;
