@@ -72,7 +72,7 @@ const PLAN = quick
       s3: { repeats: 1, durationMs: 500, warmupMs: 0 },
       s5: { repeats: 1, durationMs: 800, warmupMs: 200 },
       parkMs: 1500,
-      s6: { deliveries: 200, concurrency: 50 },
+      s6: { deliveries: 200, warmup: 100, concurrency: 50 },
       s7: { entries: 10_000, rounds: 1 },
     }
   : {
@@ -81,7 +81,7 @@ const PLAN = quick
       s3: { repeats: 3, durationMs: 1500, warmupMs: 400 },
       s5: { repeats: 5, durationMs: 2500, warmupMs: 1000 },
       parkMs: 3000,
-      s6: { deliveries: 2000, concurrency: 50 },
+      s6: { deliveries: 2000, warmup: 1000, concurrency: 50 },
       s7: { entries: 100_000, rounds: 3 },
     };
 const SWEEP = [1, 10, 50, 100];

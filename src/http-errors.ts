@@ -1,6 +1,6 @@
-import { STATUS_CODES, type Server } from 'node:http';
+import { STATUS_CODES, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
+import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import { redact } from './horizon/redact.ts';
 import type { Logger } from './logger.ts';
 import type { Refusal } from './observability/index.ts';
@@ -41,7 +41,7 @@ export const MAX_BODY_BYTES = 1024 * 1024;
  * Answers `refusal` as GraphQL-shaped JSON and tells `record` about it. A request body left
  * unread is drained by Node once the answer is sent, so the connection stays usable.
  */
-export function refuse(res: Response, refusal: HttpRefusal, record: RefusalListener): void {
+export function refuse(res: ServerResponse, refusal: HttpRefusal, record: RefusalListener): void {
   record({
     requestId: requestIdOf(res),
     startedAt: receivedAtOf(res),
@@ -54,8 +54,27 @@ export function refuse(res: Response, refusal: HttpRefusal, record: RefusalListe
     res.destroy();
     return;
   }
-  res.status(refusal.status).set(refusal.headers ?? {});
-  res.json({ errors: [{ message: refusal.message, extensions: { code: refusal.code } }] });
+  sendJson(
+    res,
+    refusal.status,
+    { errors: [{ message: refusal.message, extensions: { code: refusal.code } }] },
+    refusal.headers,
+  );
+}
+
+/** Answers `body` as JSON with `status` (and `headers`), on Express's responses and plain `node:http` ones alike. */
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  const text = JSON.stringify(body);
+  res.statusCode = status;
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.setHeader('content-length', Buffer.byteLength(text));
+  res.end(text);
 }
 
 /** `/graphql` while Apollo is not serving yet (or any more): 503 with `Retry-After`. */

@@ -22,8 +22,8 @@ import { createSharedLists } from './graphql/data/index.ts';
 import { InMemoryPurchaseEventLog } from './events/memory-purchase-event-log.ts';
 import type { PurchaseEventLog } from './events/purchase-event-log.ts';
 import {
-  horizonWebhookRouter,
-  WEBHOOK_PATH,
+  horizonWebhookHandler,
+  isWebhookRequest,
   type HorizonWebhookOptions,
 } from './webhooks/horizon-webhook.ts';
 import type { ListInvalidation } from './graphql/loaders/shared-list.ts';
@@ -139,8 +139,20 @@ export async function startServer(
   const app = express();
   app.disable('x-powered-by');
   app.use(requestId);
-  const httpServer = createHttpServer(app);
   const { recordRefusal } = observability;
+  if (options.webhook?.allowUnsigned)
+    logger.warn(
+      'HORIZON_WEBHOOK_ALLOW_UNSIGNED=true: /webhooks/horizon records deliveries without checking their signature; anyone who reaches it can forge purchase events',
+    );
+  // Meta's deliveries skip Express: they are answered from `node:http` directly (the hot path of a burst).
+  const webhook = horizonWebhookHandler(options.webhook, {
+    logger,
+    record: recordRefusal,
+    hooks: options.webhook && metrics.webhookHooks(),
+  });
+  const httpServer = createHttpServer((req, res) =>
+    isWebhookRequest(req) ? webhook(req, res) : app(req, res),
+  );
   answerClientErrors(httpServer, recordRefusal);
 
   const knownSizes = (): Partial<KnownSizes> => ({
@@ -196,18 +208,6 @@ export async function startServer(
     const { contentType, body } = await metrics.render();
     res.type(contentType).send(body);
   });
-  if (options.webhook?.allowUnsigned)
-    logger.warn(
-      'HORIZON_WEBHOOK_ALLOW_UNSIGNED=true: /webhooks/horizon records deliveries without checking their signature; anyone who reaches it can forge purchase events',
-    );
-  app.use(
-    WEBHOOK_PATH,
-    horizonWebhookRouter(options.webhook, {
-      logger,
-      record: recordRefusal,
-      hooks: options.webhook && metrics.webhookHooks(),
-    }),
-  );
   app.use(
     '/exports',
     exportRouter({

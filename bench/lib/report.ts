@@ -248,7 +248,7 @@ export function renderMarkdown(results: BenchResults): string {
     out.push(
       '| S6 webhook burst | deliveries | in flight | answered 200 | other statuses | deliveries/s | p50 ms | p99 ms | subgraph CPU ms/delivery | stored (before → after) | lost |',
       '|---|--:|--:|--:|---|--:|--:|--:|--:|--:|--:|',
-      `| signed \`PURCHASED\` deliveries to \`POST /webhooks/horizon\`, in-memory event log | ${w.deliveries} | ${w.concurrency} | ${w.ok} | ${
+      `| signed \`PURCHASED\` deliveries to \`POST /webhooks/horizon\`, in-memory event log, after ${w.warmup} unmeasured | ${w.deliveries} | ${w.concurrency} | ${w.ok} | ${
         Object.entries(w.otherStatuses)
           .map(([status, n]) => `${status}: ${n}`)
           .join(', ') || '—'

@@ -15,6 +15,8 @@ import { percentile } from './stats.ts';
 /** What the burst did. */
 export interface WebhookBurstResult {
   deliveries: number;
+  /** Deliveries sent before, not measured (their events are in `storedBefore`). */
+  warmup: number;
   concurrency: number;
   /** Deliveries answered 200, and a sample of the other statuses (0: no answer). */
   ok: number;
@@ -73,6 +75,8 @@ export async function webhookBurst(
   child: Child,
   options: {
     deliveries: number;
+    /** Deliveries sent first and not measured. */
+    warmup: number;
     concurrency: number;
     secret: string;
     /** Router secret and a JWT with `horizon:purchases:read`, to read the log back. */
@@ -80,8 +84,15 @@ export async function webhookBurst(
   },
 ): Promise<WebhookBurstResult> {
   const url = `${child.url}/webhooks/horizon`;
-  // Warm-up: a small burst first (its events are counted in `storedBefore`).
-  await signedDeliveryBurst({ url, secret: options.secret, count: 50, concurrency: options.concurrency });
+  // Warm-up, as the read scenarios have one: a burst of its own first, of other players and orders
+  // (its events are counted in `storedBefore`), so that neither side's first compilations are timed.
+  await signedDeliveryBurst({
+    url,
+    secret: options.secret,
+    count: options.warmup,
+    concurrency: options.concurrency,
+    firstIndex: options.deliveries,
+  });
   const storedBefore = await storedOrders(child.url, options.readHeaders);
   const cpu0 = (await child.stats()).cpuMicros;
   const started = performance.now();
@@ -100,6 +111,7 @@ export async function webhookBurst(
   const sorted = [...burst.latenciesMs].sort((a, b) => a - b);
   return {
     deliveries: options.deliveries,
+    warmup: options.warmup,
     concurrency: options.concurrency,
     ok: burst.statuses.filter((status) => status === 200).length,
     otherStatuses,

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import { startRequestSpan, withContext } from './tracing.ts';
 
@@ -70,30 +71,38 @@ export function credentialsOf(req: Pick<Request, 'headers'>): readonly string[] 
   return found.length > 0 ? found : NO_SECRETS;
 }
 
+/** What `requestId` chose for each response it saw (Express's or a plain `node:http` one). */
+const responseIds = new WeakMap<ServerResponse, { id: string; receivedAt: bigint }>();
+
 /**
- * Express middleware for every route: takes the caller's `x-request-id` when it is a sane token
- * (the gateway's, so one id follows the request across subgraphs), or makes one, and returns it
- * in the response header. Anything else (too long, odd characters) is replaced, so a log line
- * cannot be forged or bloated through the header.
+ * Takes the caller's `x-request-id` when it is a sane token (the gateway's, so one id follows the
+ * request across subgraphs), or makes one, and returns it in the response header. Anything else
+ * (too long, odd characters) is replaced, so a log line cannot be forged or bloated through the
+ * header. For plain `node:http` handlers; `requestId` is the Express middleware.
  */
-export function requestId(req: Request, res: Response, next: NextFunction): void {
+export function assignRequestId(req: Pick<IncomingMessage, 'headers'>, res: ServerResponse): string {
   const incoming = req.headers[REQUEST_ID_HEADER];
   const candidate = Array.isArray(incoming) ? incoming[0] : incoming;
   const id = candidate && SANE_ID.test(candidate) ? candidate : randomUUID();
-  res.locals.requestId = id;
-  res.locals.receivedAt = process.hrtime.bigint();
+  responseIds.set(res, { id, receivedAt: process.hrtime.bigint() });
   res.setHeader(REQUEST_ID_HEADER, id);
+  return id;
+}
+
+/** Express middleware for every route: `assignRequestId`. */
+export function requestId(req: Request, res: Response, next: NextFunction): void {
+  assignRequestId(req, res);
   next();
 }
 
 /** The id `requestId` chose for this request. */
-export function requestIdOf(res: Response): string {
-  return typeof res.locals.requestId === 'string' ? res.locals.requestId : randomUUID();
+export function requestIdOf(res: ServerResponse): string {
+  return responseIds.get(res)?.id ?? randomUUID();
 }
 
 /** `process.hrtime.bigint()` when `requestId` saw this request, if it did. */
-export function receivedAtOf(res: Response): bigint | undefined {
-  return typeof res.locals.receivedAt === 'bigint' ? res.locals.receivedAt : undefined;
+export function receivedAtOf(res: ServerResponse): bigint | undefined {
+  return responseIds.get(res)?.receivedAt;
 }
 
 const SANE_ID = /^[\w.:@/+=-]{1,128}$/;

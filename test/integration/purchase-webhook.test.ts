@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { DASHBOARD_TEST_CHANGE } from '../../src/emulator/webhooks.ts';
@@ -290,6 +291,65 @@ describe('a delivery that is not recorded', () => {
     expect(tooLarge.status).toBe(413);
     expect(tooLarge.json()).toMatchObject({ errors: [{ extensions: { code: 'PAYLOAD_TOO_LARGE' } }] });
     expect((await all()).length).toBe(before);
+  });
+
+  it('is served ahead of Express with the same edges: request id, chunked bodies, encodings, methods, path forms', async () => {
+    const before = (await all()).length;
+    const signed = (body: string) => ({
+      'content-type': 'application/json',
+      'x-hub-signature-256': signWebhookBody(body, PLANTED_SECRET),
+    });
+    // A delivery keeps the caller's request id, like every other answer of the server.
+    const body = webhookBody([
+      {
+        id: APP_ENTRY,
+        changes: [orderStatusChange({ userId: '55', sku: 'edge_sku', notificationType: 'PURCHASED' })],
+      },
+    ]);
+    const ok = await send(sg.url, {
+      path: '/webhooks/horizon/?via=edge',
+      headers: { ...signed(body), 'x-request-id': 'edge-request-1' },
+      body,
+    });
+    expect(ok.status).toBe(200);
+    expect(ok.headers['x-request-id']).toBe('edge-request-1');
+    expect(JSON.parse(ok.text)).toEqual({ received: 1, recorded: 1, duplicates: 0 });
+    // Over 1 MB without a content-length (chunked): cut off while reading, 413, nothing recorded.
+    const chunked = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = request(
+        hook,
+        { method: 'POST', headers: { 'content-type': 'application/json' } },
+        (res) => {
+          let text = '';
+          res.on('data', (chunk: Buffer) => (text += String(chunk)));
+          res.on('end', () => resolve({ status: res.statusCode!, text }));
+        },
+      );
+      req.on('error', reject);
+      for (let i = 0; i < 20; i++) req.write(Buffer.alloc(64 * 1024, 0x20));
+      req.end();
+    });
+    expect(chunked.status).toBe(413);
+    expect(JSON.parse(chunked.text)).toMatchObject({
+      errors: [{ extensions: { code: 'PAYLOAD_TOO_LARGE' } }],
+    });
+    // Compressed bodies are not inflated (Meta does not compress; the signature covers the bytes sent).
+    const gzip = await send(sg.url, {
+      path: '/webhooks/horizon',
+      headers: { ...signed(body), 'content-encoding': 'gzip' },
+      body,
+    });
+    expect(gzip.status).toBe(415);
+    expect(JSON.parse(gzip.text)).toMatchObject({
+      errors: [{ extensions: { code: 'UNSUPPORTED_MEDIA_TYPE' } }],
+    });
+    const put = await send(sg.url, { method: 'PUT', path: '/webhooks/horizon', headers: signed(body), body });
+    expect(put.status).toBe(405);
+    expect(put.headers.allow).toBe('GET, HEAD, POST');
+    // A longer path is not the webhook: Express's 404.
+    const other = await send(sg.url, { path: '/webhooks/horizon-x', headers: signed(body), body });
+    expect(other.status).toBe(404);
+    expect((await all()).length).toBe(before + 1);
   });
 });
 
