@@ -81,7 +81,7 @@ const PLAN = quick
       s3: { repeats: 3, durationMs: 1500, warmupMs: 400 },
       s5: { repeats: 5, durationMs: 2500, warmupMs: 1000 },
       parkMs: 3000,
-      s6: { deliveries: 2000, warmup: 1000, concurrency: 50 },
+      s6: { deliveries: 2000, warmup: 2000, concurrency: 50 },
       s7: { entries: 100_000, rounds: 3 },
     };
 const SWEEP = [1, 10, 50, 100];
