@@ -22,7 +22,11 @@ const config = loadConfig();
 if (!config.credentials) throw new Error('HORIZON_APP_ID and HORIZON_APP_SECRET must name the emulator app');
 const credentials = config.credentials;
 const logger = createLogger('warn', pino.destination(2));
-const { client, close } = exportClient(config, { baseUrl: config.graphUrl, ...credentials }, { logger });
+const { client, close } = await exportClient(
+  config,
+  { baseUrl: config.graphUrl, ...credentials },
+  { logger },
+);
 const pool = new Pool(config.graphUrl, { connections: 1, keepAliveTimeout: 30_000 });
 const authorization = `Bearer OC|${credentials.appId}|${credentials.appSecret}`;
 

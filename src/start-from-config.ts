@@ -10,7 +10,7 @@ import { MemoryDeliveryRecorder } from './events/delivery-recorder.ts';
 import { InMemoryPurchaseEventLog } from './events/memory-purchase-event-log.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createObservability, startTracing, type Observability } from './observability/index.ts';
-import { createRedisSharedState, type SharedState } from './shared-state/index.ts';
+import type { SharedState } from './shared-state/index.ts';
 import { startServer, type RunningServer, type ServerOptions } from './server.ts';
 
 /** Where the client sends its calls, and with which app credentials. */
@@ -56,7 +56,7 @@ export async function startFromConfig(
     logger,
     readinessUpstreamGraceMs: config.readinessUpstreamGraceMs,
   });
-  const shared = sharedState(config, upstream.appId, logger, observability);
+  const shared = await sharedState(config, upstream.appId, logger, observability);
   const horizon = horizonClient(config, upstream, observability, shared);
   const server = await startServer(
     {
@@ -124,13 +124,16 @@ export function horizonClient(
  * With REDIS_URL: idempotency keys, the budget and cache invalidations shared with the other
  * replicas of this app, Redis's availability in /readyz and in metrics. Connecting is not awaited.
  */
-export function sharedState(
+export async function sharedState(
   config: Config,
   appId: string,
   logger: Logger,
   observability: Observability,
-): SharedState | undefined {
+): Promise<SharedState | undefined> {
   if (!config.redis) return undefined;
+  // Loaded only with REDIS_URL: the Redis client is a large import (about 14 MB of RSS) that a
+  // replica without Redis never uses.
+  const { createRedisSharedState } = await import('./shared-state/index.ts');
   const { metrics, readiness } = observability;
   const shared: SharedState = createRedisSharedState({
     ...config.redis,

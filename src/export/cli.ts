@@ -215,7 +215,10 @@ async function main(argv: string[]): Promise<number> {
     secrets: [config.credentials.appSecret, redisPassword(config.redis?.url)],
   });
   const upstream = { baseUrl: config.graphUrl, ...config.credentials };
-  const { client, shared, close } = exportClient(config, upstream, { logger, maxRate: command.maxRate });
+  const { client, shared, close } = await exportClient(config, upstream, {
+    logger,
+    maxRate: command.maxRate,
+  });
   if (command.events) {
     if (!shared || !(await redisReady(shared))) {
       process.stderr.write('export: Redis at REDIS_URL did not answer within 10 s\n');

@@ -19,13 +19,18 @@ export function exportRate(config: Config, maxRate: number | undefined): number 
 }
 
 /** A client for one export process, and what to close after it. */
-export function exportClient(
+export async function exportClient(
   config: Config,
   upstream: Upstream,
   options: { logger: Logger; maxRate?: number },
-): { client: HorizonClient; shared?: SharedState; close(): Promise<void> } {
+): Promise<{ client: HorizonClient; shared?: SharedState; close(): Promise<void> }> {
   const observability = createObservability({ logger: options.logger, defaultMetrics: false });
-  const shared: SharedState | undefined = sharedState(config, upstream.appId, options.logger, observability);
+  const shared: SharedState | undefined = await sharedState(
+    config,
+    upstream.appId,
+    options.logger,
+    observability,
+  );
   const admissions: UpstreamAdmission[] = [];
   const rate = exportRate(config, options.maxRate);
   if (rate !== undefined) admissions.push(rateAdmission(rate));

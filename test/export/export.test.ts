@@ -253,7 +253,9 @@ describe('the budget', () => {
       AUTH_DISABLED: 'true',
     });
     const upstream = { baseUrl: small.url, ...config.credentials! };
-    const { client: budgeted, close } = exportClient(config, upstream, { logger: createLogger('silent') });
+    const { client: budgeted, close } = await exportClient(config, upstream, {
+      logger: createLogger('silent'),
+    });
     const control = (path: string, body?: unknown) =>
       fetch(`${small.url}/__emulator/${path}`, {
         method: body ? 'POST' : 'GET',
