@@ -89,6 +89,8 @@ const PARKED = [50, 200];
 
 const RESULTS = new URL('./results/', import.meta.url);
 const PROFILES = new URL('profiles/', RESULTS);
+/** The variants `--profile` profiles in the read scenarios. */
+const PROFILED: ReadonlySet<string> = new Set(['subgraph', 'bare-apollo']);
 const script = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const SERVER_FLAGS = ['--expose-gc'];
 /**
@@ -357,11 +359,18 @@ try {
   for (const spec of specs) {
     log(`${spec.id}: ${spec.title}`);
     const variants = sets.get(spec.latencyMs)!;
-    const profiled = values.profile ? variants.find((v) => v.name === 'subgraph')?.child : undefined;
+    // The subgraph, and the bare Apollo subgraph beside it, so the two profiles can be compared.
+    const profiled = values.profile
+      ? variants
+          .filter((v) => PROFILED.has(v.name) && v.child)
+          .map((v) => ({ name: v.name, child: v.child! }))
+      : [];
     const result = await runScenario(spec, variants, upstream(readsUpstream, spec.latencyMs), log, {
-      beforeRounds: () => profiled?.profileStart(),
+      beforeRounds: async () => {
+        for (const { child } of profiled) await child.profileStart();
+      },
       afterRounds: async () => {
-        if (profiled) await saveProfile(profiled, 'subgraph', spec.id);
+        for (const { name, child } of profiled) await saveProfile(child, name, spec.id);
       },
     });
     scenarios.push(result);
