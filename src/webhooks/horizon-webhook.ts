@@ -39,6 +39,20 @@ export interface HorizonWebhookOptions {
   recorder: DeliveryRecorder;
 }
 
+const INTERNAL: HttpRefusal = {
+  status: 500,
+  code: 'INTERNAL_SERVER_ERROR',
+  message: 'Internal server error; nothing was recorded',
+  rejection: 'webhook internal error',
+};
+
+const METHOD_NOT_ALLOWED: HttpRefusal = {
+  status: 405,
+  code: 'BAD_REQUEST',
+  message: 'The webhook answers GET (the verification handshake) and POST (deliveries) only',
+  rejection: 'webhook method not allowed',
+};
+
 const DISABLED: HttpRefusal = {
   status: 404,
   code: 'NOT_FOUND',
@@ -183,20 +197,6 @@ export function horizonWebhookHandler(
     }
   };
 }
-
-const INTERNAL: HttpRefusal = {
-  status: 500,
-  code: 'INTERNAL_SERVER_ERROR',
-  message: 'Internal server error; nothing was recorded',
-  rejection: 'webhook internal error',
-};
-
-const METHOD_NOT_ALLOWED: HttpRefusal = {
-  status: 405,
-  code: 'BAD_REQUEST',
-  message: 'The webhook answers GET (the verification handshake) and POST (deliveries) only',
-  rejection: 'webhook method not allowed',
-};
 
 const headerText = (req: IncomingMessage, name: string): string | undefined => {
   const value = req.headers[name];
