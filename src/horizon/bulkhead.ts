@@ -1,3 +1,5 @@
+import { callAsPromise } from './call-as-promise.ts';
+
 /** Settled bulkhead settings (see `BulkheadOptions` in `resilience.ts` for their meaning and defaults). */
 export interface BulkheadSettings {
   maxConcurrent: number;
@@ -65,13 +67,7 @@ export class Bulkhead {
 
   /** Runs `fn(arg)` in the slot the caller holds, and gives the slot up when it ends. */
   #run<T, A>(fn: (arg: A) => Promise<T>, arg: A): Promise<T> {
-    let pending: Promise<T>;
-    try {
-      pending = fn(arg);
-    } catch (error) {
-      pending = Promise.reject(error as Error);
-    }
-    return pending.then(this.#released, this.#releasedFailing);
+    return callAsPromise(fn, arg).then(this.#released, this.#releasedFailing);
   }
 
   readonly #released = <T>(value: T): T => {

@@ -1,4 +1,5 @@
 import type { RouteTemplate } from '../shared/routes.ts';
+import { callAsPromise } from './call-as-promise.ts';
 import { HorizonApiError } from './horizon-api-error.ts';
 import { ROUTE_FAMILIES, ROUTE_FAMILY, type RouteFamily } from './route-families.ts';
 
@@ -107,13 +108,7 @@ export class CircuitBreaker {
   }
 
   #counted<T, A>(fn: (arg: A) => Promise<T>, arg: A): Promise<T> {
-    let pending: Promise<T>;
-    try {
-      pending = fn(arg);
-    } catch (error) {
-      pending = Promise.reject(error as Error);
-    }
-    return pending.then(this.#succeeded, this.#failed);
+    return callAsPromise(fn, arg).then(this.#succeeded, this.#failed);
   }
 
   readonly #succeeded = <T>(value: T): T => {
