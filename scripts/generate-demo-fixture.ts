@@ -14,6 +14,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { mulberry32 } from '../src/emulator/seeded-random.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Fixture types (the contract, in API field names)
@@ -971,18 +972,6 @@ class NumericIdAllocator {
     // Leading digits 1, 3 and 7 are left to user, org-scoped and app ids so no two kinds collide.
     return unique(this.#taken, () => `${pick(['2', '4', '5', '6', '8', '9'])}${digits(15)}`);
   }
-}
-
-/** mulberry32: tiny, fast, good enough for test data, and identical on every platform. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function randInt(min: number, max: number): number {

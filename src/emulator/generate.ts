@@ -6,6 +6,7 @@
  */
 import type { EmulatorState, UserRecord } from './state.ts';
 import { EntryMap } from './state.ts';
+import { mulberry32 } from './seeded-random.ts';
 
 /** What to generate; see `parseGenerateOption`. */
 export interface GenerateOptions {
@@ -184,16 +185,4 @@ function addPlayerData(state: EmulatorState, userIds: string[], random: () => nu
       });
     }
   }
-}
-
-/** A small, fast, seeded PRNG (mulberry32): the same seed gives the same sequence everywhere. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
