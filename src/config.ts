@@ -2,13 +2,17 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { DEFAULT_MAX_TOKEN_AGE_SECONDS, type AuthOptions } from './graphql/auth/jwt-verifier.ts';
 import type { QueryLimits } from './graphql/limits/query-limits.ts';
+import { DEFAULT_EVENTS_MEMORY_MAX } from './events/memory-purchase-event-log.ts';
+import { EXPORT_DEFAULTS } from './export/http.ts';
 import {
+  CLIENT_DEFAULTS as CLIENT,
   DEFAULT_FIELD_REFUSAL_TTL_MS,
   parseRateLimit,
   RESILIENCE_DEFAULTS as RESILIENCE,
   type RateLimit,
   type ResilienceOptions,
 } from './horizon/index.ts';
+import { DEFAULT_SHUTDOWN_TIMEOUT_MS } from './server.ts';
 
 /** Sections of the configuration reference, in the order they are printed. */
 export const CONFIG_GROUPS = [
@@ -81,20 +85,20 @@ export const EnvSchema = z
       group: HORIZON,
       description: 'Base URL of the API (e.g. a separately started `npm run emulator`).',
     }),
-    HORIZON_MAX_CONNECTIONS: documented(wholeNumber(1, 1024, 256), {
+    HORIZON_MAX_CONNECTIONS: documented(wholeNumber(1, 1024, CLIENT.connections), {
       group: HORIZON,
       description: 'Connection cap of the upstream keep-alive pool.',
     }),
-    HORIZON_TIMEOUT_MS: documented(wholeNumber(1, 120_000, 5_000), {
+    HORIZON_TIMEOUT_MS: documented(wholeNumber(1, 120_000, CLIENT.timeoutMs), {
       group: HORIZON,
       description: 'Total time one upstream read attempt may take, headers and body together, ms.',
     }),
-    HORIZON_WRITE_TIMEOUT_MS: documented(wholeNumber(1, 300_000, 15_000), {
+    HORIZON_WRITE_TIMEOUT_MS: documented(wholeNumber(1, 300_000, CLIENT.writeTimeoutMs), {
       group: HORIZON,
       description:
         'Total time one upstream write (POST, DELETE) may take, ms; real score submits take 3–4 s.',
     }),
-    HORIZON_MAX_RESPONSE_BYTES: documented(wholeNumber(1024, 1024 ** 3, 16 * 1024 * 1024), {
+    HORIZON_MAX_RESPONSE_BYTES: documented(wholeNumber(1024, 1024 ** 3, CLIENT.maxResponseBytes), {
       group: HORIZON,
       description:
         'Largest upstream response body accepted; past it the connection is dropped and the field fails (UPSTREAM_ERROR).',
@@ -104,7 +108,7 @@ export const EnvSchema = z
       description:
         'How long an optional upstream field that Meta refused is left out of its route before it is asked for again, ms.',
     }),
-    HORIZON_DELETE_CONCURRENCY: documented(wholeNumber(1, 100, 5), {
+    HORIZON_DELETE_CONCURRENCY: documented(wholeNumber(1, 100, CLIENT.deleteConcurrency), {
       group: HORIZON,
       description:
         'Upstream DELETEs (entries, leaderboards) in flight at once; more tends to make Meta answer 500, code 2.',
@@ -207,11 +211,11 @@ export const EnvSchema = z
       group: CALLERS,
       description: 'Most upstream calls an operation may be estimated to cause.',
     }),
-    EXPORT_MAX_IDS: documented(wholeNumber(1, 1_000_000, 10_000), {
+    EXPORT_MAX_IDS: documented(wholeNumber(1, 1_000_000, EXPORT_DEFAULTS.maxIds), {
       group: CALLERS,
       description: 'Most player ids in one `POST /exports/players` (docs/export.md).',
     }),
-    EXPORT_MAX_RATE: documented(wholeNumber(1, 10_000, 20), {
+    EXPORT_MAX_RATE: documented(wholeNumber(1, 10_000, EXPORT_DEFAULTS.maxRate), {
       group: CALLERS,
       description:
         'Upstream calls per second of one export (the `npm run export` command or an `/exports/…` answer) when HORIZON_RATE_LIMIT is unset; with it set, exports spend from that budget instead.',
@@ -259,7 +263,7 @@ export const EnvSchema = z
       description:
         'After SIGTERM, /readyz says draining and serving goes on this long before the server stops accepting (~5000 behind a load balancer).',
     }),
-    SHUTDOWN_TIMEOUT_MS: documented(wholeNumber(0, 600_000, 10_000), {
+    SHUTDOWN_TIMEOUT_MS: documented(wholeNumber(0, 600_000, DEFAULT_SHUTDOWN_TIMEOUT_MS), {
       group: OPERATIONS,
       description: 'Then in-flight requests get this long to finish before their connections are cut.',
     }),
@@ -334,7 +338,7 @@ export const EnvSchema = z
       description:
         'Events kept in the Redis stream with REDIS_URL (`XADD … MAXLEN ~`), oldest dropped first.',
     }),
-    HORIZON_EVENTS_MEMORY_MAX: documented(wholeNumber(1, 10_000_000, 10_000), {
+    HORIZON_EVENTS_MEMORY_MAX: documented(wholeNumber(1, 10_000_000, DEFAULT_EVENTS_MEMORY_MAX), {
       group: EVENTS,
       description: 'Events kept in memory without REDIS_URL, oldest dropped first; they are lost on restart.',
     }),

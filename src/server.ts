@@ -50,7 +50,10 @@ import {
   type Observability,
 } from './observability/index.ts';
 import { requireRouterSecret } from './router-secret.ts';
-import { exportRouter } from './export/http.ts';
+import { EXPORT_DEFAULTS, exportRouter } from './export/http.ts';
+
+/** How long in-flight requests get to finish at shutdown by default, ms (`SHUTDOWN_TIMEOUT_MS`). */
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
 
 /** What the HTTP server needs; everything else is derived. */
 export interface ServerOptions {
@@ -179,7 +182,7 @@ export async function startServer(
       ApolloServerPluginCacheControlDisabled(),
       ApolloServerPluginDrainHttpServer({
         httpServer,
-        stopGracePeriodMillis: options.shutdownTimeoutMs ?? 10_000,
+        stopGracePeriodMillis: options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS,
       }),
       observability.plugin,
       // Federated traces (ftv1) for the gateway; error messages in them stay masked, so a trace
@@ -216,8 +219,8 @@ export async function startServer(
       resolveCaller: contextDeps.resolveCaller,
       record: recordRefusal,
       routerSecret: options.routerSecret,
-      maxIds: options.exports?.maxIds ?? 10_000,
-      maxRate: options.exports ? options.exports.maxRate : 20,
+      maxIds: options.exports?.maxIds ?? EXPORT_DEFAULTS.maxIds,
+      maxRate: options.exports ? options.exports.maxRate : EXPORT_DEFAULTS.maxRate,
       batchConcurrency: options.batchConcurrency,
       purchaseEvents,
     }),
@@ -277,7 +280,9 @@ export async function startServer(
       // Subscribers are told to go (1001) and reconnect elsewhere; an open socket would hold the HTTP server open.
       await subscriptions.close();
       // Requests already written to us must be answered, not reset: take in what the kernel holds.
-      await acceptQueueDrained(httpServer, { maxMs: options.shutdownTimeoutMs ?? 10_000 });
+      await acceptQueueDrained(httpServer, {
+        maxMs: options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS,
+      });
       await apollo.stop();
       graphql = undefined;
       await purchaseEvents.close();

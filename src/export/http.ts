@@ -37,6 +37,9 @@ export const PURCHASES_READ_SCOPE = 'horizon:purchases:read';
 /** Give-up point of an HTTP export: this long without a page (a client waits on the other end). */
 export const HTTP_GIVE_UP_AFTER_MS = 60_000;
 
+/** Defaults of `EXPORT_MAX_IDS` and `EXPORT_MAX_RATE`; the server's options and `src/config.ts` read them here. */
+export const EXPORT_DEFAULTS = { maxIds: 10_000, maxRate: 20 } as const;
+
 /** What the export routes need. */
 export interface ExportRouteOptions {
   horizon: HorizonClient;

@@ -125,14 +125,15 @@ export interface UpstreamCall {
   retry?: RetryMode;
 }
 
-const DEFAULTS = {
+/** Defaults of `HorizonClientOptions`; the HORIZON_* settings of `src/config.ts` read theirs here. */
+export const CLIENT_DEFAULTS = {
   baseUrl: 'https://graph.oculus.com',
   connections: 256,
   timeoutMs: 5_000,
   writeTimeoutMs: 15_000,
   deleteConcurrency: 5,
   maxResponseBytes: 16 * 1024 * 1024,
-};
+} as const;
 
 /**
  * What the endpoint functions need of a client: the app id, one call, following a page link, and
@@ -192,7 +193,7 @@ export class HorizonClient implements HorizonTransport {
     if (typeof options.appSecret !== 'string' || options.appSecret.length === 0) {
       throw new TypeError('HorizonClient: appSecret must be a non-empty string');
     }
-    const baseUrl = new URL(options.baseUrl ?? DEFAULTS.baseUrl);
+    const baseUrl = new URL(options.baseUrl ?? CLIENT_DEFAULTS.baseUrl);
     if (baseUrl.protocol !== 'https:' && baseUrl.protocol !== 'http:') {
       throw new TypeError(`HorizonClient: baseUrl must be http(s), got ${baseUrl.protocol}`);
     }
@@ -201,14 +202,15 @@ export class HorizonClient implements HorizonTransport {
     this.appId = options.appId;
     this.#appToken = `OC|${options.appId}|${options.appSecret}`;
     this.#secrets = [options.appSecret, this.#appToken];
-    this.#timeoutMs = positive(options.timeoutMs, 'timeoutMs') ?? DEFAULTS.timeoutMs;
-    this.#writeTimeoutMs = positive(options.writeTimeoutMs, 'writeTimeoutMs') ?? DEFAULTS.writeTimeoutMs;
+    this.#timeoutMs = positive(options.timeoutMs, 'timeoutMs') ?? CLIENT_DEFAULTS.timeoutMs;
+    this.#writeTimeoutMs =
+      positive(options.writeTimeoutMs, 'writeTimeoutMs') ?? CLIENT_DEFAULTS.writeTimeoutMs;
     this.#deletes = pLimit(
-      positive(options.deleteConcurrency, 'deleteConcurrency') ?? DEFAULTS.deleteConcurrency,
+      positive(options.deleteConcurrency, 'deleteConcurrency') ?? CLIENT_DEFAULTS.deleteConcurrency,
     );
     const maxResponseSize =
-      positive(options.maxResponseBytes, 'maxResponseBytes') ?? DEFAULTS.maxResponseBytes;
-    const connections = positive(options.connections, 'connections') ?? DEFAULTS.connections;
+      positive(options.maxResponseBytes, 'maxResponseBytes') ?? CLIENT_DEFAULTS.maxResponseBytes;
+    const connections = positive(options.connections, 'connections') ?? CLIENT_DEFAULTS.connections;
     this.#observer = options.observer;
     if (options.onUnknownValue !== undefined && typeof options.onUnknownValue !== 'function') {
       throw new TypeError('HorizonClient: onUnknownValue must be a function');

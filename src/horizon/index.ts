@@ -1,5 +1,6 @@
 /** The Horizon S2S client: the only way the rest of the project reaches Meta's API. */
 export {
+  CLIENT_DEFAULTS,
   HorizonClient,
   type CallBudget,
   type HorizonTransport,
