@@ -106,6 +106,18 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** A sink that keeps what is written, read back as text. */
+function textSink(): { sink: ByteSink; text: () => string } {
+  const chunks: string[] = [];
+  const sink: ByteSink = {
+    write: async (bytes) => void chunks.push(Buffer.from(bytes).toString('utf8')),
+    length: 0,
+    sync: async () => {},
+    close: async () => {},
+  };
+  return { sink, text: () => chunks.join('') };
+}
+
 describe('a 100,000-entry leaderboard', () => {
   it('exports to NDJSON, CSV and Parquet row for row as the emulator holds it, in the minimum of calls', async () => {
     const expected = expectedBoard();
@@ -303,13 +315,7 @@ describe('players and definitions', () => {
       })
     ).json()) as { data: unknown[] };
     const before = await counts();
-    const lines: string[] = [];
-    const sink: ByteSink = {
-      write: async (bytes) => void lines.push(Buffer.from(bytes).toString('utf8')),
-      length: 0,
-      sync: async () => {},
-      close: async () => {},
-    };
+    const { sink, text } = textSink();
     const result = await runExport({
       source: playersSource(ids, ['achievements', 'entitlements', 'subscriptions', 'leaderboards']),
       format: 'ndjson',
@@ -324,8 +330,7 @@ describe('players and definitions', () => {
     expect(calls('GET /{app_id}/leaderboards')).toBe(1);
     expect(calls('GET /leaderboard_entries')).toBe(boards.data.length * 3);
     expect(result.calls).toBe(after.total - before.total);
-    const rows = lines
-      .join('')
+    const rows = text()
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line) as Record<string, unknown>);
@@ -342,18 +347,12 @@ describe('players and definitions', () => {
   });
 
   it('exports the definitions: achievements, leaderboards and products', async () => {
-    const lines: string[] = [];
-    const sink: ByteSink = {
-      write: async (bytes) => void lines.push(Buffer.from(bytes).toString('utf8')),
-      length: 0,
-      sync: async () => {},
-      close: async () => {},
-    };
+    const { sink, text } = textSink();
     await runExport({ source: definitionsSource(), format: 'csv', sink, client });
-    const text = lines.join('');
-    expect(text.split('\n')[0]).toMatch(/^type,key,id,title/);
-    for (const type of ['achievement', 'leaderboard', 'product']) expect(text).toContain(`\n${type},`);
-    expect(text).toContain(`leaderboard,${BOARD},`);
+    const csv = text();
+    expect(csv.split('\n')[0]).toMatch(/^type,key,id,title/);
+    for (const type of ['achievement', 'leaderboard', 'product']) expect(csv).toContain(`\n${type},`);
+    expect(csv).toContain(`leaderboard,${BOARD},`);
   });
 });
 
